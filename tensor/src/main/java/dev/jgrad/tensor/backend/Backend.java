@@ -1,0 +1,61 @@
+package dev.jgrad.tensor.backend;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.NdArray;
+
+/**
+ * The primitive kernels every backend provides. {@link NdArray} validates shapes, dims and
+ * dtypes and computes result shapes before it calls in, so a backend sees only well-formed
+ * requests and never has to produce error messages about user input. Inputs may be any
+ * strided view (including stride-0 broadcast dims); results are fresh contiguous arrays unless
+ * a method says otherwise.
+ */
+public interface Backend {
+    /** A short name, e.g. "cpu". */
+    String name();
+
+    /** Higher wins when several providers are on the module path. */
+    int priority();
+
+    /** {@code op(x)} elementwise, same dtype (COPY gives a contiguous copy). */
+    NdArray unary(UnaryOp op, NdArray x);
+
+    /** {@code op(a, b)} with NumPy broadcasting; both have the same dtype. Comparisons give I32. */
+    NdArray binary(BinaryOp op, NdArray a, NdArray b);
+
+    /** {@code cond != 0 ? a : b}, all three broadcast together; cond is I32. */
+    NdArray where(NdArray cond, NdArray a, NdArray b);
+
+    /** Reduces the dims flagged in {@code reduce} (length = rank); result keeps them as size 1. */
+    NdArray reduce(ReduceOp op, NdArray x, boolean[] reduce);
+
+    /** A contiguous copy converted to {@code dtype}. */
+    NdArray convert(NdArray x, DType dtype);
+
+    /** Writes {@code src} (already broadcast to dst's shape, same dtype) into the view {@code dst}. */
+    void copyInto(NdArray dst, NdArray src);
+
+    /** Batched matrix product of (..., M, K) and (..., K, N); batch dims already broadcast equal. */
+    NdArray matmul(NdArray a, NdArray b);
+
+    /** Softmax (or log-softmax) along {@code dim}, max-subtracted. */
+    NdArray softmax(NdArray x, int dim, boolean log);
+
+    /** Inclusive prefix sum along {@code dim}. */
+    NdArray cumsum(NdArray x, int dim);
+
+    /** {@code out[i][j][k] = x[index[i][j][k]][j][k]} for dim 0 (PyTorch gather); index is I32, checked. */
+    NdArray gather(NdArray x, int dim, NdArray index);
+
+    /** A copy of {@code base} with {@code src} added at the gathered positions (PyTorch scatter_add). */
+    NdArray scatterAdd(NdArray base, int dim, NdArray index, NdArray src);
+
+    /** Rows (slices along dim) of {@code x} picked by a 1-D I32 index. */
+    NdArray indexSelect(NdArray x, int dim, NdArray index);
+
+    /** A copy of {@code base} with slices of {@code src} added at a 1-D I32 index along dim (PyTorch index_add). */
+    NdArray indexAdd(NdArray base, int dim, NdArray index, NdArray src);
+
+    /** Stable sort along {@code dim}: values and I32 indices (NaN sorts as the largest value). */
+    NdArray[] sort(NdArray x, int dim, boolean descending);
+}

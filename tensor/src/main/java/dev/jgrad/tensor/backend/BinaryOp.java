@@ -1,0 +1,15 @@
+package dev.jgrad.tensor.backend;
+
+/** Elementwise functions of two broadcast tensors; comparisons produce I32 masks (0 or 1). */
+public enum BinaryOp {
+    ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE;
+
+    public boolean isComparison() {
+        return ordinal() >= EQ.ordinal();
+    }
+
+    /** Ops defined on I32 (true division and pow need a floating dtype, as integer results would round). */
+    public boolean integerOk() {
+        return this != DIV && this != POW;
+    }
+}

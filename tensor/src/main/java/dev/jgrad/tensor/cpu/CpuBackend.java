@@ -1,0 +1,444 @@
+package dev.jgrad.tensor.cpu;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Layout;
+import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.backend.Backend;
+import dev.jgrad.tensor.backend.BinaryOp;
+import dev.jgrad.tensor.backend.ReduceOp;
+import dev.jgrad.tensor.backend.UnaryOp;
+
+/**
+ * The CPU backend: strided loops that hand contiguous inner runs to the SIMD kernels (F32) or
+ * to the scalar kernels (F64, I32, and F32 when SIMD is switched off to run the twins).
+ */
+public final class CpuBackend implements Backend {
+    private static volatile boolean simd = !Boolean.getBoolean("jgrad.cpu.scalar");
+
+    /** Switches F32 between the SIMD kernels and their scalar twins (tests compare the two). */
+    public static void useSimd(boolean on) {
+        simd = on;
+    }
+
+    public static boolean simdEnabled() {
+        return simd;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public int priority() {
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    @Override
+    public NdArray unary(UnaryOp op, NdArray x) {
+        NdArray out = NdArray.zeros(x.dtype(), x.shape());
+        Strided plan = Strided.plan(x.shape(), out.layout(), x.layout());
+        int sx = plan.innerStride(1);
+        boolean vec = simd;
+        switch (x.dtype()) {
+            case F32 -> {
+                float[] o = out.storageF32();
+                float[] in = x.storageF32();
+                plan.forEachRow((off, n) -> {
+                    if (vec) {
+                        SimdKernels.unary(op, in, off[1], sx, o, off[0], n);
+                    } else {
+                        ScalarKernels.unaryF32(op, in, off[1], sx, o, off[0], n);
+                    }
+                });
+            }
+            case F64 -> {
+                double[] o = out.storageF64();
+                double[] in = x.storageF64();
+                plan.forEachRow((off, n) -> ScalarKernels.unaryF64(op, in, off[1], sx, o, off[0], n));
+            }
+            case I32 -> {
+                int[] o = out.storageI32();
+                int[] in = x.storageI32();
+                plan.forEachRow((off, n) -> ScalarKernels.unaryI32(op, in, off[1], sx, o, off[0], n));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public NdArray binary(BinaryOp op, NdArray a, NdArray b) {
+        Shape shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
+        NdArray out = NdArray.zeros(op.isComparison() ? DType.I32 : a.dtype(), shape);
+        Strided plan = Strided.plan(shape, out.layout(), a.layout().expand(shape), b.layout().expand(shape));
+        int sa = plan.innerStride(1);
+        int sb = plan.innerStride(2);
+        boolean vec = simd;
+        switch (a.dtype()) {
+            case F32 -> {
+                float[] x = a.storageF32();
+                float[] y = b.storageF32();
+                if (op.isComparison()) {
+                    int[] o = out.storageI32();
+                    plan.forEachRow((off, n) -> ScalarKernels.compareF32(op, x, off[1], sa, y, off[2], sb, o, off[0], n));
+                } else {
+                    float[] o = out.storageF32();
+                    plan.forEachRow((off, n) -> {
+                        if (vec) {
+                            SimdKernels.binary(op, x, off[1], sa, y, off[2], sb, o, off[0], n);
+                        } else {
+                            ScalarKernels.binaryF32(op, x, off[1], sa, y, off[2], sb, o, off[0], n);
+                        }
+                    });
+                }
+            }
+            case F64 -> {
+                double[] x = a.storageF64();
+                double[] y = b.storageF64();
+                if (op.isComparison()) {
+                    int[] o = out.storageI32();
+                    plan.forEachRow((off, n) -> ScalarKernels.compareF64(op, x, off[1], sa, y, off[2], sb, o, off[0], n));
+                } else {
+                    double[] o = out.storageF64();
+                    plan.forEachRow((off, n) -> ScalarKernels.binaryF64(op, x, off[1], sa, y, off[2], sb, o, off[0], n));
+                }
+            }
+            case I32 -> {
+                int[] x = a.storageI32();
+                int[] y = b.storageI32();
+                int[] o = out.storageI32();
+                if (op.isComparison()) {
+                    plan.forEachRow((off, n) -> ScalarKernels.compareI32(op, x, off[1], sa, y, off[2], sb, o, off[0], n));
+                } else {
+                    plan.forEachRow((off, n) -> ScalarKernels.binaryI32(op, x, off[1], sa, y, off[2], sb, o, off[0], n));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public NdArray where(NdArray cond, NdArray a, NdArray b) {
+        Shape shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
+        NdArray out = NdArray.zeros(a.dtype(), shape);
+        Strided plan = Strided.plan(shape, out.layout(), cond.layout().expand(shape), a.layout().expand(shape),
+                b.layout().expand(shape));
+        int sc = plan.innerStride(1);
+        int sa = plan.innerStride(2);
+        int sb = plan.innerStride(3);
+        int[] c = cond.storageI32();
+        switch (a.dtype()) {
+            case F32 -> {
+                float[] x = a.storageF32();
+                float[] y = b.storageF32();
+                float[] o = out.storageF32();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i] = c[off[1] + i * sc] != 0 ? x[off[2] + i * sa] : y[off[3] + i * sb];
+                    }
+                });
+            }
+            case F64 -> {
+                double[] x = a.storageF64();
+                double[] y = b.storageF64();
+                double[] o = out.storageF64();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i] = c[off[1] + i * sc] != 0 ? x[off[2] + i * sa] : y[off[3] + i * sb];
+                    }
+                });
+            }
+            case I32 -> {
+                int[] x = a.storageI32();
+                int[] y = b.storageI32();
+                int[] o = out.storageI32();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i] = c[off[1] + i * sc] != 0 ? x[off[2] + i * sa] : y[off[3] + i * sb];
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public NdArray convert(NdArray x, DType dtype) {
+        NdArray out = NdArray.zeros(dtype, x.shape());
+        Strided plan = Strided.plan(x.shape(), out.layout(), x.layout());
+        int sx = plan.innerStride(1);
+        plan.forEachRow((off, n) -> {
+            for (int i = 0; i < n; i++) {
+                int src = off[1] + i * sx;
+                double v = switch (x.dtype()) {
+                    case F32 -> x.storageF32()[src];
+                    case F64 -> x.storageF64()[src];
+                    case I32 -> x.storageI32()[src];
+                };
+                switch (dtype) {
+                    case F32 -> out.storageF32()[off[0] + i] = (float) v;
+                    case F64 -> out.storageF64()[off[0] + i] = v;
+                    case I32 -> out.storageI32()[off[0] + i] = (int) v;
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void copyInto(NdArray dst, NdArray src) {
+        Strided plan = Strided.plan(dst.shape(), dst.layout(), src.layout());
+        int sd = plan.innerStride(0);
+        int ss = plan.innerStride(1);
+        switch (dst.dtype()) {
+            case F32 -> {
+                float[] d = dst.storageF32();
+                float[] s = src.storageF32();
+                plan.forEachRow((off, n) -> {
+                    if (sd == 1 && ss == 1) {
+                        System.arraycopy(s, off[1], d, off[0], n);
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            d[off[0] + i * sd] = s[off[1] + i * ss];
+                        }
+                    }
+                });
+            }
+            case F64 -> {
+                double[] d = dst.storageF64();
+                double[] s = src.storageF64();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        d[off[0] + i * sd] = s[off[1] + i * ss];
+                    }
+                });
+            }
+            case I32 -> {
+                int[] d = dst.storageI32();
+                int[] s = src.storageI32();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        d[off[0] + i * sd] = s[off[1] + i * ss];
+                    }
+                });
+            }
+        }
+    }
+
+    /** dst[...] += src[...] elementwise over dst's (view) shape; used by the index-add family. */
+    static void accumulate(NdArray dst, NdArray src) {
+        Strided plan = Strided.plan(dst.shape(), dst.layout(), src.layout());
+        int sd = plan.innerStride(0);
+        int ss = plan.innerStride(1);
+        switch (dst.dtype()) {
+            case F32 -> {
+                float[] d = dst.storageF32();
+                float[] s = src.storageF32();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        d[off[0] + i * sd] += s[off[1] + i * ss];
+                    }
+                });
+            }
+            case F64 -> {
+                double[] d = dst.storageF64();
+                double[] s = src.storageF64();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        d[off[0] + i * sd] += s[off[1] + i * ss];
+                    }
+                });
+            }
+            case I32 -> {
+                int[] d = dst.storageI32();
+                int[] s = src.storageI32();
+                plan.forEachRow((off, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        d[off[0] + i * sd] += s[off[1] + i * ss];
+                    }
+                });
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ reductions and rows
+
+    @Override
+    public NdArray reduce(ReduceOp op, NdArray x, boolean[] reduce) {
+        return Reductions.reduce(op, x, reduce, simd);
+    }
+
+    @Override
+    public NdArray softmax(NdArray x, int dim, boolean log) {
+        return Reductions.softmax(x, dim, log, simd);
+    }
+
+    @Override
+    public NdArray cumsum(NdArray x, int dim) {
+        return Reductions.cumsum(x, dim);
+    }
+
+    @Override
+    public NdArray[] sort(NdArray x, int dim, boolean descending) {
+        return Reductions.sort(x, dim, descending);
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    @Override
+    public NdArray matmul(NdArray a, NdArray b) {
+        int r = a.rank();
+        int m = a.size(-2);
+        int k = a.size(-1);
+        int n = b.size(-1);
+        int[] outDims = a.shape().dims();
+        outDims[r - 1] = n;
+        NdArray out = NdArray.zeros(a.dtype(), outDims);
+        int batch = m * n == 0 ? 0 : out.numel() / (m * n);
+        if (out.numel() == 0) {
+            return out;
+        }
+        // The SIMD kernel streams rows of B: give it unit column stride.
+        NdArray bb = a.dtype() == DType.F32 && simd && b.layout().stride(-1) != 1 ? b.contiguous() : b;
+        int[] as = a.layout().strides();
+        int[] bs = bb.layout().strides();
+        int[] batchDims = java.util.Arrays.copyOf(outDims, r - 2);
+        int rowBlock = 16;
+        int blocks = (m + rowBlock - 1) / rowBlock;
+        long flopsPerTask = 2L * rowBlock * n * Math.max(k, 1);
+        int grain = (int) Math.max(1, (1L << 21) / flopsPerTask);
+        boolean vec = simd;
+        Parallel.forRange(batch * blocks, grain, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int bi = t / blocks;
+                int rowLo = (t % blocks) * rowBlock;
+                int rowHi = Math.min(m, rowLo + rowBlock);
+                int ao = a.layout().offset();
+                int bo = bb.layout().offset();
+                int rem = bi;
+                for (int d = batchDims.length - 1; d >= 0; d--) {
+                    int idx = rem % batchDims[d];
+                    rem /= batchDims[d];
+                    ao += idx * as[d];
+                    bo += idx * bs[d];
+                }
+                int co = bi * m * n;
+                int sam = as[r - 2];
+                int sak = as[r - 1];
+                int sbk = bs[r - 2];
+                int sbn = bs[r - 1];
+                switch (a.dtype()) {
+                    case F32 -> {
+                        if (vec) {
+                            MatmulKernels.simd(a.storageF32(), ao, sam, sak, bb.storageF32(), bo, sbk,
+                                    out.storageF32(), co, n, k, rowLo, rowHi);
+                        } else {
+                            MatmulKernels.naive(a.storageF32(), ao + rowLo * sam, sam, sak, bb.storageF32(), bo, sbk,
+                                    sbn, out.storageF32(), co + rowLo * n, rowHi - rowLo, n, k);
+                        }
+                    }
+                    case F64 -> MatmulKernels.naiveF64(a.storageF64(), ao + rowLo * sam, sam, sak, bb.storageF64(),
+                            bo, sbk, sbn, out.storageF64(), co + rowLo * n, rowHi - rowLo, n, k);
+                    case I32 -> MatmulKernels.naiveI32(a.storageI32(), ao + rowLo * sam, sam, sak, bb.storageI32(),
+                            bo, sbk, sbn, out.storageI32(), co + rowLo * n, rowHi - rowLo, n, k);
+                }
+            }
+        });
+        return out;
+    }
+
+    // ------------------------------------------------------------------ indexing
+
+    @Override
+    public NdArray gather(NdArray x, int dim, NdArray index) {
+        NdArray out = NdArray.zeros(x.dtype(), index.shape());
+        Layout xl = alongIndex(x.layout(), index.shape(), dim);
+        int step = x.layout().stride(dim);
+        Strided plan = Strided.plan(index.shape(), out.layout(), index.layout(), xl);
+        int si = plan.innerStride(1);
+        int sx = plan.innerStride(2);
+        int[] idx = index.storageI32();
+        plan.forEachRow((off, n) -> {
+            for (int i = 0; i < n; i++) {
+                int src = off[2] + i * sx + idx[off[1] + i * si] * step;
+                switch (x.dtype()) {
+                    case F32 -> out.storageF32()[off[0] + i] = x.storageF32()[src];
+                    case F64 -> out.storageF64()[off[0] + i] = x.storageF64()[src];
+                    case I32 -> out.storageI32()[off[0] + i] = x.storageI32()[src];
+                }
+            }
+        });
+        return out;
+    }
+
+    /** x's strides seen over the index's shape, with the indexed dim's stride zeroed. */
+    private static Layout alongIndex(Layout x, Shape indexShape, int dim) {
+        int[] s = x.strides();
+        s[dim] = 0;
+        return new Layout(indexShape, s, x.offset());
+    }
+
+    @Override
+    public NdArray scatterAdd(NdArray base, int dim, NdArray index, NdArray src) {
+        NdArray out = base.copy();
+        Layout ol = alongIndex(out.layout(), index.shape(), dim);
+        int step = out.layout().stride(dim);
+        Layout sl = new Layout(index.shape(), src.layout().strides(), src.layout().offset());
+        Strided plan = Strided.plan(index.shape(), ol, index.layout(), sl);
+        int so = plan.innerStride(0);
+        int si = plan.innerStride(1);
+        int ss = plan.innerStride(2);
+        int[] idx = index.storageI32();
+        // Sequential on purpose: several sources may add into one slot, and float addition
+        // order must not depend on scheduling.
+        plan.forEachRowSequential((off, n) -> {
+            for (int i = 0; i < n; i++) {
+                int dst = off[0] + i * so + idx[off[1] + i * si] * step;
+                int s = off[2] + i * ss;
+                switch (out.dtype()) {
+                    case F32 -> out.storageF32()[dst] += src.storageF32()[s];
+                    case F64 -> out.storageF64()[dst] += src.storageF64()[s];
+                    case I32 -> out.storageI32()[dst] += src.storageI32()[s];
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public NdArray indexSelect(NdArray x, int dim, NdArray index) {
+        int[] idx = index.toIntArray();
+        int[] dims = x.shape().dims();
+        dims[dim] = idx.length;
+        NdArray out = NdArray.zeros(x.dtype(), dims);
+        if (dim == 0 && x.isContiguous() && x.dtype() == DType.F32) {
+            int row = x.numel() / Math.max(x.size(0), 1);
+            float[] s = x.storageF32();
+            float[] o = out.storageF32();
+            int base = x.layout().offset();
+            Parallel.forRange(idx.length, Math.max(1, Strided.GRAIN / Math.max(row, 1)), (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    System.arraycopy(s, base + idx[j] * row, o, j * row, row);
+                }
+            });
+            return out;
+        }
+        for (int j = 0; j < idx.length; j++) {
+            copyInto(out.select(dim, j), x.select(dim, idx[j]));
+        }
+        return out;
+    }
+
+    @Override
+    public NdArray indexAdd(NdArray base, int dim, NdArray index, NdArray src) {
+        int[] idx = index.toIntArray();
+        NdArray out = base.copy();
+        for (int j = 0; j < idx.length; j++) {
+            accumulate(out.select(dim, idx[j]), src.select(dim, j));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.jgrad.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Matrix-multiply kernels, numbered from the obvious to the fast (llm.c keeps its naive kernel
+ * beside the tuned one). All compute C (M, N) = A (M, K) x B (K, N) for one matrix, reading A
+ * and B through strides and writing a contiguous C with row stride N; each output element is
+ * summed in ascending k by one thread, so results never depend on the thread count.
+ */
+public final class MatmulKernels {
+    private static final int L = SimdKernels.L;
+    /** Rows of A per micro-tile: 4 rows x 2 vectors = 8 accumulators, 6 registers to spare. */
+    private static final int MR = 4;
+    /** k-block: keeps one B panel (KC x 2L floats) resident in L1/L2 while A rows stream by. */
+    private static final int KC = 256;
+
+    private MatmulKernels() {
+    }
+
+    /** Kernel 0, the oracle: i-j-k triple loop, accumulating in double. */
+    public static void naive(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                             float[] c, int co, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[ao + i * sam + p * sak] * b[bo + p * sbk + j * sbn];
+                }
+                c[co + i * n + j] = (float) s;
+            }
+        }
+    }
+
+    /** Kernel 0 in float64, also the F64 backend kernel (i-k-j order for locality). */
+    public static void naiveF64(double[] a, int ao, int sam, int sak, double[] b, int bo, int sbk, int sbn,
+                                double[] c, int co, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            int crow = co + i * n;
+            java.util.Arrays.fill(c, crow, crow + n, 0.0);
+            for (int p = 0; p < k; p++) {
+                double av = a[ao + i * sam + p * sak];
+                int brow = bo + p * sbk;
+                for (int j = 0; j < n; j++) {
+                    c[crow + j] += av * b[brow + j * sbn];
+                }
+            }
+        }
+    }
+
+    /** Integer matmul (wrapping like Java int arithmetic). */
+    public static void naiveI32(int[] a, int ao, int sam, int sak, int[] b, int bo, int sbk, int sbn,
+                                int[] c, int co, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[ao + i * sam + p * sak] * b[bo + p * sbk + j * sbn];
+                }
+                c[co + i * n + j] = s;
+            }
+        }
+    }
+
+    /**
+     * Kernel 1: register-blocked SIMD for rows [rowLo, rowHi) of C. B must have unit column
+     * stride (the backend makes it so); A may have any strides. k is blocked by {@link #KC} and
+     * blocks are added to C in ascending order, so the summation order is fixed.
+     */
+    public static void simd(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk,
+                            float[] c, int co, int n, int k, int rowLo, int rowHi) {
+        for (int i = rowLo; i < rowHi; i++) {
+            java.util.Arrays.fill(c, co + i * n, co + i * n + n, 0f);
+        }
+        for (int kb = 0; kb < k; kb += KC) {
+            int kc = Math.min(KC, k - kb);
+            int j = 0;
+            for (; j + 2 * L <= n; j += 2 * L) {
+                int i = rowLo;
+                for (; i + MR <= rowHi; i += MR) {
+                    tile4x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * n + j, n, kc);
+                }
+                for (; i < rowHi; i++) {
+                    tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * n + j, kc);
+                }
+            }
+            for (; j + L <= n; j += L) {
+                for (int i = rowLo; i < rowHi; i++) {
+                    tile1x1(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * n + j, kc);
+                }
+            }
+            for (; j < n; j++) {
+                for (int i = rowLo; i < rowHi; i++) {
+                    float s = 0f;
+                    int ap = ao + i * sam + kb * sak;
+                    int bp = bo + kb * sbk + j;
+                    for (int p = 0; p < kc; p++) {
+                        s = Math.fma(a[ap + p * sak], b[bp + p * sbk], s);
+                    }
+                    c[co + i * n + j] += s;
+                }
+            }
+        }
+    }
+
+    // Eight accumulators as the FMA addend (acc = a.fma(b, acc)): that form reaches the
+    // machine's FMA throughput; with the accumulator as a multiplicand it does not.
+    private static void tile4x2(float[] a, int ap, int sam, int sak, float[] b, int bp, int sbk,
+                                float[] c, int cp, int n, int kc) {
+        var S = SimdKernels.S;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bk = bp + p * sbk;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            int ak = ap + p * sak;
+            FloatVector a0 = FloatVector.broadcast(S, a[ak]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ak + sam]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ak + 2 * sam]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ak + 3 * sam]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        addInto(c, cp, c00, c01);
+        addInto(c, cp + n, c10, c11);
+        addInto(c, cp + 2 * n, c20, c21);
+        addInto(c, cp + 3 * n, c30, c31);
+    }
+
+    private static void addInto(float[] c, int cp, FloatVector v0, FloatVector v1) {
+        var S = SimdKernels.S;
+        FloatVector.fromArray(S, c, cp).add(v0).intoArray(c, cp);
+        FloatVector.fromArray(S, c, cp + L).add(v1).intoArray(c, cp + L);
+    }
+
+    private static void tile1x2(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc) {
+        var S = SimdKernels.S;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector av = FloatVector.broadcast(S, a[ap + p * sak]);
+            c0 = av.fma(FloatVector.fromArray(S, b, bp + p * sbk), c0);
+            c1 = av.fma(FloatVector.fromArray(S, b, bp + p * sbk + L), c1);
+        }
+        addInto(c, cp, c0, c1);
+    }
+
+    private static void tile1x1(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc) {
+        var S = SimdKernels.S;
+        FloatVector c0 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            c0 = FloatVector.broadcast(S, a[ap + p * sak]).fma(FloatVector.fromArray(S, b, bp + p * sbk), c0);
+        }
+        FloatVector.fromArray(S, c, cp).add(c0).intoArray(c, cp);
+    }
+}

@@ -1,0 +1,269 @@
+package dev.jgrad.tensor.cpu;
+
+import dev.jgrad.tensor.backend.BinaryOp;
+import dev.jgrad.tensor.backend.UnaryOp;
+
+/**
+ * Plain scalar loops: the F64 and I32 kernels, and the slow twin of every F32 SIMD kernel,
+ * kept forever as its test oracle. Math is done in double, then rounded once to the output
+ * type, so the F32 twin is at least as accurate as the SIMD kernel it checks.
+ */
+public final class ScalarKernels {
+    private static final double SQRT1_2 = 0.7071067811865476;
+    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+    private static final double INV_SQRT_PI = 0.5641895835477563;
+
+    private ScalarKernels() {
+    }
+
+    // ------------------------------------------------------------------ element functions
+
+    public static double unary(UnaryOp op, double x) {
+        return switch (op) {
+            case COPY -> x;
+            case NEG -> -x;
+            case EXP -> Math.exp(x);
+            case LOG -> Math.log(x);
+            case SQRT -> Math.sqrt(x);
+            case RSQRT -> 1.0 / Math.sqrt(x);
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case TANH -> Math.tanh(x);
+            case SIGMOID -> x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
+            case RELU -> x > 0 || Double.isNaN(x) ? x : 0.0;
+            case GELU -> 0.5 * x * erfc(-x * SQRT1_2);
+            case ERF -> erf(x);
+            case SIN -> Math.sin(x);
+            case COS -> Math.cos(x);
+        };
+    }
+
+    public static double binary(BinaryOp op, double a, double b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case POW -> Math.pow(a, b);
+            case MAXIMUM -> Math.max(a, b);
+            case MINIMUM -> Math.min(a, b);
+            case EQ -> a == b ? 1 : 0;
+            case NE -> a != b ? 1 : 0;
+            case LT -> a < b ? 1 : 0;
+            case LE -> a <= b ? 1 : 0;
+            case GT -> a > b ? 1 : 0;
+            case GE -> a >= b ? 1 : 0;
+        };
+    }
+
+    static int binaryInt(BinaryOp op, int a, int b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case MAXIMUM -> Math.max(a, b);
+            case MINIMUM -> Math.min(a, b);
+            case DIV, POW -> throw new IllegalStateException(op + " is not an integer op");
+            default -> (int) binary(op, a, b);
+        };
+    }
+
+    static int unaryInt(UnaryOp op, int x) {
+        return switch (op) {
+            case COPY -> x;
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Integer.signum(x);
+            case RELU -> Math.max(x, 0);
+            default -> throw new IllegalStateException(op + " is not an integer op");
+        };
+    }
+
+    /**
+     * The error function to double precision: a positive-term series (no cancellation) for
+     * |x| < 3, and the complementary function's continued fraction beyond.
+     */
+    public static double erf(double x) {
+        double z = Math.abs(x);
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        double r = z < 3 ? erfSeries(z) : 1.0 - erfcFraction(z);
+        return x < 0 ? -r : r;
+    }
+
+    /** 1 - erf(x), accurate in relative terms far into the upper tail. */
+    public static double erfc(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        if (x < 0) {
+            return 2.0 - erfc(-x);
+        }
+        return x < 3 ? 1.0 - erfSeries(x) : erfcFraction(x);
+    }
+
+    // erf(z) = 2/sqrt(pi) * exp(-z^2) * sum_n 2^n z^(2n+1) / (1*3*...*(2n+1)); every term positive.
+    private static double erfSeries(double z) {
+        double term = z;
+        double sum = z;
+        double z2 = 2 * z * z;
+        for (int n = 1; n < 200; n++) {
+            term *= z2 / (2 * n + 1);
+            sum += term;
+            if (term < 1e-17 * sum) {
+                break;
+            }
+        }
+        return TWO_OVER_SQRT_PI * Math.exp(-z * z) * sum;
+    }
+
+    // erfc(z) = exp(-z^2)/sqrt(pi) / (z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))), evaluated from the tail.
+    private static double erfcFraction(double z) {
+        if (z > 27) {
+            return 0.0;
+        }
+        double f = z;
+        for (int k = 80; k >= 1; k--) {
+            f = z + (k * 0.5) / f;
+        }
+        return INV_SQRT_PI * Math.exp(-z * z) / f;
+    }
+
+    // ------------------------------------------------------------------ strided rows
+
+    public static void unaryF32(UnaryOp op, float[] x, int ox, int sx, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (float) unary(op, x[ox + i * sx]);
+        }
+    }
+
+    public static void unaryF64(UnaryOp op, double[] x, int ox, int sx, double[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = unary(op, x[ox + i * sx]);
+        }
+    }
+
+    public static void unaryI32(UnaryOp op, int[] x, int ox, int sx, int[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = unaryInt(op, x[ox + i * sx]);
+        }
+    }
+
+    public static void binaryF32(BinaryOp op, float[] a, int oa, int sa, float[] b, int ob, int sb,
+                                 float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (float) binary(op, a[oa + i * sa], b[ob + i * sb]);
+        }
+    }
+
+    public static void binaryF64(BinaryOp op, double[] a, int oa, int sa, double[] b, int ob, int sb,
+                                 double[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = binary(op, a[oa + i * sa], b[ob + i * sb]);
+        }
+    }
+
+    public static void binaryI32(BinaryOp op, int[] a, int oa, int sa, int[] b, int ob, int sb,
+                                 int[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = binaryInt(op, a[oa + i * sa], b[ob + i * sb]);
+        }
+    }
+
+    public static void compareF32(BinaryOp op, float[] a, int oa, int sa, float[] b, int ob, int sb,
+                                  int[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (int) binary(op, a[oa + i * sa], b[ob + i * sb]);
+        }
+    }
+
+    public static void compareF64(BinaryOp op, double[] a, int oa, int sa, double[] b, int ob, int sb,
+                                  int[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (int) binary(op, a[oa + i * sa], b[ob + i * sb]);
+        }
+    }
+
+    public static void compareI32(BinaryOp op, int[] a, int oa, int sa, int[] b, int ob, int sb,
+                                  int[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (int) binary(op, a[oa + i * sa], b[ob + i * sb]);
+        }
+    }
+
+    // ------------------------------------------------------------------ contiguous row reductions
+
+    public static double sum(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += x[off + i];
+        }
+        return s;
+    }
+
+    public static double max(float[] x, int off, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    public static double min(float[] x, int off, int n) {
+        double m = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.min(m, x[off + i]);
+        }
+        return m;
+    }
+
+    /** log(sum(exp(x))) with the maximum subtracted; an infinite maximum is not subtracted (PyTorch). */
+    public static double logsumexp(double[] x, int off, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        double shift = Double.isInfinite(m) ? 0 : m;
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.exp(x[off + i] - shift);
+        }
+        return shift + Math.log(s);
+    }
+
+    /** Softmax or log-softmax of one contiguous row, in double. */
+    public static void softmax(double[] x, int off, double[] out, int oo, int n, boolean log) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.exp(x[off + i] - m);
+        }
+        if (log) {
+            double ls = Math.log(s);
+            for (int i = 0; i < n; i++) {
+                out[oo + i] = x[off + i] - m - ls;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                out[oo + i] = Math.exp(x[off + i] - m) / s;
+            }
+        }
+    }
+
+    /** Softmax of a float row through the double twin (the oracle of the SIMD row kernel). */
+    public static void softmaxF32(float[] x, int off, float[] out, int oo, int n, boolean log) {
+        double[] row = new double[n];
+        for (int i = 0; i < n; i++) {
+            row[i] = x[off + i];
+        }
+        double[] res = new double[n];
+        softmax(row, 0, res, 0, n, log);
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (float) res[i];
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.jgrad.tensor.cpu;
+
+import dev.jgrad.tensor.backend.BinaryOp;
+import dev.jgrad.tensor.backend.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * F32 kernels on contiguous runs with the Vector API. Idiom (Lucene's PanamaVectorUtilSupport):
+ * species in a static final, {@code loopBound}, vector body, scalar tail through the twin in
+ * {@link ScalarKernels}. Strided (non-unit) runs go straight to the twin. No
+ * {@code FloatVector} appears in a public signature.
+ */
+public final class SimdKernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    private static final float SQRT1_2 = 0.70710678f;
+
+    private SimdKernels() {
+    }
+
+    /** Ops with a vector form; the rest run through the scalar twin. */
+    static boolean vectorized(UnaryOp op) {
+        return op != UnaryOp.SIGN;
+    }
+
+    public static void unary(UnaryOp op, float[] x, int ox, int sx, float[] out, int oo, int n) {
+        if (sx != 1 || !vectorized(op)) {
+            ScalarKernels.unaryF32(op, x, ox, sx, out, oo, n);
+            return;
+        }
+        if (op == UnaryOp.COPY) {
+            System.arraycopy(x, ox, out, oo, n);
+            return;
+        }
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            apply(op, FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+        }
+        ScalarKernels.unaryF32(op, x, ox + i, 1, out, oo + i, n - i);
+    }
+
+    private static FloatVector apply(UnaryOp op, FloatVector v) {
+        return switch (op) {
+            case COPY -> v;
+            case NEG -> v.neg();
+            case EXP -> v.lanewise(VectorOperators.EXP);
+            case LOG -> v.lanewise(VectorOperators.LOG);
+            case SQRT -> v.sqrt();
+            case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
+            case ABS -> v.abs();
+            case TANH -> v.lanewise(VectorOperators.TANH);
+            case SIGMOID -> FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            case RELU -> v.max(0f);
+            case GELU -> v.mul(0.5f).mul(erfc(v.mul(-SQRT1_2)));
+            case ERF -> erf(v);
+            case SIN -> v.lanewise(VectorOperators.SIN);
+            case COS -> v.lanewise(VectorOperators.COS);
+            case SIGN -> throw new IllegalStateException("sign has no vector form");
+        };
+    }
+
+    /**
+     * erfc with relative error below 1.2e-7 for every x (the Chebyshev fit of Press et al.,
+     * Numerical Recipes, section 6.2), so GELU keeps full float accuracy far into the tail
+     * where 1 + erf(x) would cancel.
+     */
+    static FloatVector erfc(FloatVector x) {
+        FloatVector z = x.abs();
+        FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
+        FloatVector p = t.mul(0.17087277f).add(-0.82215223f);
+        p = t.fma(p, FloatVector.broadcast(S, 1.48851587f));
+        p = t.fma(p, FloatVector.broadcast(S, -1.13520398f));
+        p = t.fma(p, FloatVector.broadcast(S, 0.27886807f));
+        p = t.fma(p, FloatVector.broadcast(S, -0.18628806f));
+        p = t.fma(p, FloatVector.broadcast(S, 0.09678418f));
+        p = t.fma(p, FloatVector.broadcast(S, 0.37409196f));
+        p = t.fma(p, FloatVector.broadcast(S, 1.00002368f));
+        p = t.fma(p, FloatVector.broadcast(S, -1.26551223f));
+        FloatVector ans = t.mul(p.sub(z.mul(z)).lanewise(VectorOperators.EXP));
+        VectorMask<Float> neg = x.lt(0f);
+        return ans.blend(FloatVector.broadcast(S, 2f).sub(ans), neg);
+    }
+
+    /** erf: a Taylor polynomial near 0 (where 1 - erfc would cancel), 1 - erfc elsewhere. */
+    static FloatVector erf(FloatVector x) {
+        FloatVector x2 = x.mul(x);
+        // 2/sqrt(pi) * (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320)
+        FloatVector p = x2.mul(-1f / 1320f).add(1f / 216f);
+        p = x2.fma(p, FloatVector.broadcast(S, -1f / 42f));
+        p = x2.fma(p, FloatVector.broadcast(S, 1f / 10f));
+        p = x2.fma(p, FloatVector.broadcast(S, -1f / 3f));
+        p = x2.fma(p, FloatVector.broadcast(S, 1f));
+        FloatVector small = x.mul(p).mul(1.12837917f);
+        FloatVector big = FloatVector.broadcast(S, 1f).sub(erfc(x));
+        return big.blend(small, x.abs().lt(0.5f));
+    }
+
+    public static void binary(BinaryOp op, float[] a, int oa, int sa, float[] b, int ob, int sb,
+                              float[] out, int oo, int n) {
+        if (sa > 1 || sb > 1 || op == BinaryOp.POW || op.isComparison()) {
+            ScalarKernels.binaryF32(op, a, oa, sa, b, ob, sb, out, oo, n);
+            return;
+        }
+        int i = 0;
+        int bound = S.loopBound(n);
+        FloatVector ca = sa == 0 ? FloatVector.broadcast(S, a[oa]) : null;
+        FloatVector cb = sb == 0 ? FloatVector.broadcast(S, b[ob]) : null;
+        for (; i < bound; i += L) {
+            FloatVector va = ca != null ? ca : FloatVector.fromArray(S, a, oa + i);
+            FloatVector vb = cb != null ? cb : FloatVector.fromArray(S, b, ob + i);
+            FloatVector r = switch (op) {
+                case ADD -> va.add(vb);
+                case SUB -> va.sub(vb);
+                case MUL -> va.mul(vb);
+                case DIV -> va.div(vb);
+                case MAXIMUM -> va.max(vb);
+                case MINIMUM -> va.min(vb);
+                default -> throw new IllegalStateException(op + " has no vector form");
+            };
+            r.intoArray(out, oo + i);
+        }
+        ScalarKernels.binaryF32(op, a, oa + i * sa, sa, b, ob + i * sb, sb, out, oo + i, n - i);
+    }
+
+    /** Sum of a contiguous run; four accumulators hide the FMA/add latency. */
+    public static float sum(float[] x, int off, int n) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        int i = 0;
+        int bound4 = n - 4 * L + 1;
+        for (; i < bound4; i += 4 * L) {
+            a0 = a0.add(FloatVector.fromArray(S, x, off + i));
+            a1 = a1.add(FloatVector.fromArray(S, x, off + i + L));
+            a2 = a2.add(FloatVector.fromArray(S, x, off + i + 2 * L));
+            a3 = a3.add(FloatVector.fromArray(S, x, off + i + 3 * L));
+        }
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            a0 = a0.add(FloatVector.fromArray(S, x, off + i));
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[off + i];
+        }
+        return s;
+    }
+
+    public static float max(float[] x, int off, int n) {
+        return extreme(x, off, n, true);
+    }
+
+    public static float min(float[] x, int off, int n) {
+        return extreme(x, off, n, false);
+    }
+
+    private static float extreme(float[] x, int off, int n, boolean max) {
+        float init = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+        FloatVector acc = FloatVector.broadcast(S, init);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, off + i);
+            acc = max ? acc.max(v) : acc.min(v);
+        }
+        float m = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+        for (; i < n; i++) {
+            m = max ? Math.max(m, x[off + i]) : Math.min(m, x[off + i]);
+        }
+        return m;
+    }
+
+    /** Softmax or log-softmax of a contiguous row, max-subtracted. */
+    public static void softmax(float[] x, int off, float[] out, int oo, int n, boolean log) {
+        float m = max(x, off, n);
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(vm).lanewise(VectorOperators.EXP);
+            if (!log) {
+                e.intoArray(out, oo + i);
+            }
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (int j = i; j < n; j++) {
+            float e = (float) Math.exp(x[off + j] - m);
+            if (!log) {
+                out[oo + j] = e;
+            }
+            s += e;
+        }
+        if (log) {
+            float shift = m + (float) Math.log(s);
+            FloatVector vs = FloatVector.broadcast(S, shift);
+            for (i = 0; i < bound; i += L) {
+                FloatVector.fromArray(S, x, off + i).sub(vs).intoArray(out, oo + i);
+            }
+            for (; i < n; i++) {
+                out[oo + i] = x[off + i] - shift;
+            }
+        } else {
+            float inv = 1f / s;
+            for (i = 0; i < bound; i += L) {
+                FloatVector.fromArray(S, out, oo + i).mul(inv).intoArray(out, oo + i);
+            }
+            for (; i < n; i++) {
+                out[oo + i] *= inv;
+            }
+        }
+    }
+
+    /** log(sum(exp(x))) of a contiguous row; an infinite maximum is not subtracted (as PyTorch). */
+    public static float logsumexp(float[] x, int off, int n) {
+        float m = max(x, off, n);
+        float shift = Float.isInfinite(m) ? 0f : m;
+        FloatVector vm = FloatVector.broadcast(S, shift);
+        FloatVector acc = FloatVector.zero(S);
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, off + i).sub(vm).lanewise(VectorOperators.EXP));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += (float) Math.exp(x[off + i] - shift);
+        }
+        return shift + (float) Math.log(s);
+    }
+}
