@@ -1,0 +1,166 @@
+package dev.jgrad.autograd;
+
+import dev.jgrad.tensor.Shape;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reverse-mode sweep over the tape. Nodes are found with an explicit stack (no recursion, so
+ * 200,000-node chains are fine) and run in reverse creation order, which is a topological order
+ * because an op is always created after its inputs. Each node's gradient is complete when it
+ * runs; its input gradients are summed back to the input shapes here and nowhere else.
+ */
+final class Engine {
+    private Engine() {
+    }
+
+    /**
+     * Runs backward from {@code roots} seeded with {@code seeds}. With {@code capture} null, leaf
+     * gradients accumulate into {@code .grad}; otherwise only the gradients of the captured
+     * tensors are returned, in order, and no {@code .grad} is touched (PyTorch autograd.grad).
+     */
+    static Tensor[] run(Tensor[] roots, Tensor[] seeds, boolean retainGraph, boolean createGraph, Tensor[] capture) {
+        Map<Function, Tensor> pending = new IdentityHashMap<>();
+        Map<Object, Integer> captureIndex = new IdentityHashMap<>();
+        Tensor[] captured = capture == null ? null : new Tensor[capture.length];
+        if (capture != null) {
+            for (int i = 0; i < capture.length; i++) {
+                if (!capture[i].requiresGrad()) {
+                    throw new IllegalArgumentException("grad: input " + i + " of shape " + capture[i].shape()
+                            + " does not require grad");
+                }
+                captureIndex.put(capture[i].isLeaf() ? capture[i] : capture[i].gradFn(), i);
+            }
+        }
+        List<Function> order = collect(roots);
+        try (NoGrad mode = createGraph ? NoGrad.enableGrad() : NoGrad.enter()) {
+            for (int r = 0; r < roots.length; r++) {
+                Tensor root = roots[r];
+                if (!root.requiresGrad()) {
+                    throw new IllegalArgumentException("backward: tensor of shape " + root.shape()
+                            + " does not require grad and has no grad_fn");
+                }
+                if (root.isLeaf()) {
+                    deliverLeaf(root, seeds[r], captureIndex, captured, createGraph);
+                } else {
+                    pending.merge(root.gradFn(), seeds[r], Tensor::add);
+                }
+            }
+            for (Function f : order) {
+                Tensor g = pending.remove(f);
+                if (g == null) {
+                    continue;
+                }
+                if (f.released) {
+                    throw new IllegalStateException("backward: trying to backward through " + f.name()
+                            + " a second time, but its buffers were freed by the first backward; pass"
+                            + " retainGraph=true to the first call");
+                }
+                Integer ci = captureIndex.get(f);
+                if (ci != null) {
+                    captured[ci] = accumulate(captured[ci], g);
+                }
+                if (f.retained != null && captured == null) {
+                    f.retained.setGrad(accumulate(f.retained.grad(), createGraph ? g : g.detach()));
+                }
+                Tensor[] grads = f.backward(g);
+                if (grads == null || grads.length != f.next.length) {
+                    throw new IllegalStateException(f.name() + ": backward returned "
+                            + (grads == null ? "null" : grads.length + " gradients") + " for " + f.next.length
+                            + " inputs");
+                }
+                for (int i = 0; i < grads.length; i++) {
+                    Object edge = f.next[i];
+                    if (edge == null || grads[i] == null) {
+                        continue;
+                    }
+                    Tensor gi = sumTo(grads[i], f.inputShapes[i], f.name(), i);
+                    if (gi.dtype() != f.inputTypes[i]) {
+                        throw new IllegalStateException(f.name() + ": gradient of input " + i + " has dtype "
+                                + gi.dtype() + " but the input is " + f.inputTypes[i]);
+                    }
+                    if (edge instanceof Function fn) {
+                        pending.merge(fn, gi, Tensor::add);
+                    } else {
+                        deliverLeaf((Tensor) edge, gi, captureIndex, captured, createGraph);
+                    }
+                }
+                if (!retainGraph) {
+                    f.release();
+                }
+            }
+        }
+        return captured;
+    }
+
+    private static void deliverLeaf(Tensor leaf, Tensor g, Map<Object, Integer> captureIndex, Tensor[] captured,
+                                    boolean createGraph) {
+        if (captured != null) {
+            Integer ci = captureIndex.get(leaf);
+            if (ci != null) {
+                captured[ci] = accumulate(captured[ci], g);
+            }
+            return;
+        }
+        Tensor add = createGraph ? g : g.detach();
+        leaf.setGrad(accumulate(leaf.grad(), add));
+    }
+
+    private static Tensor accumulate(Tensor current, Tensor g) {
+        if (current == null) {
+            return g.requiresGrad() ? g : Tensor.of(g.data().contiguous());
+        }
+        return current.add(g);
+    }
+
+    /** Every node reachable from the roots, latest first. */
+    private static List<Function> collect(Tensor[] roots) {
+        IdentityHashMap<Function, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Function> stack = new ArrayDeque<>();
+        List<Function> all = new ArrayList<>();
+        for (Tensor r : roots) {
+            if (r.gradFn() != null && seen.put(r.gradFn(), Boolean.TRUE) == null) {
+                stack.push(r.gradFn());
+            }
+        }
+        while (!stack.isEmpty()) {
+            Function f = stack.pop();
+            all.add(f);
+            for (Object e : f.next) {
+                if (e instanceof Function fn && seen.put(fn, Boolean.TRUE) == null) {
+                    stack.push(fn);
+                }
+            }
+        }
+        all.sort(Comparator.comparingLong((Function f) -> f.sequence).reversed());
+        return all;
+    }
+
+    /**
+     * Sums a gradient computed in a broadcast shape back to the input's shape: leading dims
+     * that broadcasting added are summed away, dims that were 1 are summed with keepdim.
+     */
+    static Tensor sumTo(Tensor g, Shape target, String op, int input) {
+        Shape have = g.shape();
+        if (have.equals(target)) {
+            return g;
+        }
+        if (!target.broadcastsTo(have)) {
+            throw new IllegalStateException(op + ": gradient of input " + input + " has shape " + have
+                    + ", which does not broadcast from the input shape " + target);
+        }
+        int lead = have.rank() - target.rank();
+        List<Integer> dims = new ArrayList<>();
+        for (int i = 0; i < have.rank(); i++) {
+            if (i < lead || (target.size(i - lead) == 1 && have.size(i) != 1)) {
+                dims.add(i);
+            }
+        }
+        Tensor s = dims.isEmpty() ? g : g.sum(dims.stream().mapToInt(Integer::intValue).toArray(), true);
+        return s.reshape(target.dims());
+    }
+}
