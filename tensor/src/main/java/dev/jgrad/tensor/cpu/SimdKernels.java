@@ -3,6 +3,7 @@ package dev.jgrad.tensor.cpu;
 import dev.jgrad.tensor.backend.BinaryOp;
 import dev.jgrad.tensor.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,9 +22,17 @@ public final class SimdKernels {
     private SimdKernels() {
     }
 
-    /** Ops with a vector form; the rest run through the scalar twin. */
+    /**
+     * Ops with a vector form; the rest run through the scalar twin. The Vector API's own
+     * transcendental lanewise ops (EXP, LOG, TANH, ...) are not used: their intrinsic and their
+     * interpreted fallback round differently, so results would change when the JIT kicks in.
+     * exp is written out below with IEEE arithmetic only, which is bit-reproducible.
+     */
     static boolean vectorized(UnaryOp op) {
-        return op != UnaryOp.SIGN;
+        return switch (op) {
+            case SIGN, LOG, SIN, COS -> false;
+            default -> true;
+        };
     }
 
     public static void unary(UnaryOp op, float[] x, int ox, int sx, float[] out, int oo, int n) {
@@ -47,19 +56,16 @@ public final class SimdKernels {
         return switch (op) {
             case COPY -> v;
             case NEG -> v.neg();
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
+            case EXP -> exp(v);
             case SQRT -> v.sqrt();
             case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
             case ABS -> v.abs();
-            case TANH -> v.lanewise(VectorOperators.TANH);
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            case TANH -> tanh(v);
+            case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
             case RELU -> v.max(0f);
-            case GELU -> v.mul(0.5f).mul(erfc(v.mul(-SQRT1_2)));
+            case GELU -> gelu(v);
             case ERF -> erf(v);
-            case SIN -> v.lanewise(VectorOperators.SIN);
-            case COS -> v.lanewise(VectorOperators.COS);
-            case SIGN -> throw new IllegalStateException("sign has no vector form");
+            case SIGN, LOG, SIN, COS -> throw new IllegalStateException(op + " has no vector form");
         };
     }
 
@@ -70,6 +76,17 @@ public final class SimdKernels {
      */
     static FloatVector erfc(FloatVector x) {
         FloatVector z = x.abs();
+        FloatVector hi = z.mul(z);
+        FloatVector ans = erfcOfAbs(z, hi, z.fma(z, hi.neg()));
+        return ans.blend(FloatVector.broadcast(S, 2f).sub(ans), x.lt(0f));
+    }
+
+    /**
+     * erfc(z) for z >= 0 given z^2 = hi + lo exactly. exp(p - z^2) is taken as
+     * exp(-hi) * exp(p) * (1 - lo): rounding p - z^2 to float would cost up to 1e-5 relative
+     * once z^2 reaches ~60.
+     */
+    private static FloatVector erfcOfAbs(FloatVector z, FloatVector hi, FloatVector lo) {
         FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
         FloatVector p = t.mul(0.17087277f).add(-0.82215223f);
         p = t.fma(p, FloatVector.broadcast(S, 1.48851587f));
@@ -80,9 +97,72 @@ public final class SimdKernels {
         p = t.fma(p, FloatVector.broadcast(S, 0.37409196f));
         p = t.fma(p, FloatVector.broadcast(S, 1.00002368f));
         p = t.fma(p, FloatVector.broadcast(S, -1.26551223f));
-        FloatVector ans = t.mul(p.sub(z.mul(z)).lanewise(VectorOperators.EXP));
-        VectorMask<Float> neg = x.lt(0f);
-        return ans.blend(FloatVector.broadcast(S, 2f).sub(ans), neg);
+        return t.mul(exp(hi.neg())).mul(exp(p)).mul(FloatVector.broadcast(S, 1f).sub(lo));
+    }
+
+    /**
+     * GELU = x * Phi(x) = x/2 * erfc(-x/sqrt 2). The square (x/sqrt 2)^2 = x^2/2 is formed
+     * exactly from x (an fma gives the low half, halving is exact), so the tail keeps full
+     * float accuracy where 1 + erf(x) would cancel.
+     */
+    static FloatVector gelu(FloatVector x) {
+        FloatVector xx = x.mul(x);
+        FloatVector lo = x.fma(x, xx.neg()).mul(0.5f);
+        FloatVector hi = xx.mul(0.5f);
+        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), hi, lo);   // erfc(|x|/sqrt 2)
+        FloatVector phi = c.blend(FloatVector.broadcast(S, 2f).sub(c), x.compare(VectorOperators.GT, 0f)); // erfc(-x/sqrt 2)
+        return x.mul(0.5f).mul(phi);
+    }
+
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f;      // ln 2 split so k * LN2_HI is exact
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND_MAGIC = 12582912f;     // 1.5 * 2^23: adding it rounds to an integer
+
+    /**
+     * exp(x) from IEEE arithmetic alone: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite), a degree-7
+     * Taylor polynomial for e^r (truncation error below 6e-9), and 2^k built in the exponent bits
+     * in two halves so that results down to the smallest subnormal stay exact in range.
+     * Relative error about 1 ulp; bit-identical in the interpreter and in compiled code.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(-104f).min(88.7228394f);
+        FloatVector k = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+        r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = r.mul(1f / 5040f).add(1f / 720f);
+        p = r.fma(p, FloatVector.broadcast(S, 1f / 120f));
+        p = r.fma(p, FloatVector.broadcast(S, 1f / 24f));
+        p = r.fma(p, FloatVector.broadcast(S, 1f / 6f));
+        p = r.fma(p, FloatVector.broadcast(S, 0.5f));
+        p = r.fma(p, FloatVector.broadcast(S, 1f));
+        p = r.fma(p, FloatVector.broadcast(S, 1f));
+        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
+        IntVector k2 = ki.sub(k1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = p.mul(s1).mul(s2);
+        result = result.blend(0f, x.lt(-104f));
+        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.7228394f));
+    }
+
+    /** tanh: the odd Taylor series where |x| < 0.55 (no cancellation), (1 - e^-2|x|)/(1 + e^-2|x|) beyond. */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector x2 = x.mul(x);
+        FloatVector p = x2.mul(-929569f / 638512875f).add(21844f / 6081075f);
+        p = x2.fma(p, FloatVector.broadcast(S, -1382f / 155925f));
+        p = x2.fma(p, FloatVector.broadcast(S, 62f / 2835f));
+        p = x2.fma(p, FloatVector.broadcast(S, -17f / 315f));
+        p = x2.fma(p, FloatVector.broadcast(S, 2f / 15f));
+        p = x2.fma(p, FloatVector.broadcast(S, -1f / 3f));
+        p = x2.fma(p, FloatVector.broadcast(S, 1f));
+        FloatVector small = x.mul(p);
+        FloatVector a = x.abs();
+        FloatVector e = exp(a.mul(-2f));
+        FloatVector big = FloatVector.broadcast(S, 1f).sub(e).div(e.add(1f));
+        big = big.blend(big.neg(), x.lt(0f));
+        return big.blend(small, a.lt(0.55f));
     }
 
     /** erf: a Taylor polynomial near 0 (where 1 - erfc would cancel), 1 - erfc elsewhere. */
@@ -126,6 +206,20 @@ public final class SimdKernels {
         ScalarKernels.binaryF32(op, a, oa + i * sa, sa, b, ob + i * sb, sb, out, oo + i, n - i);
     }
 
+    /**
+     * Horizontal sum in a fixed lane order. reduceLanes(ADD) leaves the float order unspecified,
+     * and its intrinsic and interpreted forms do differ, which would make results depend on
+     * JIT timing.
+     */
+    static float hsum(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0f;
+        for (float x : lanes) {
+            s += x;
+        }
+        return s;
+    }
+
     /** Sum of a contiguous run; four accumulators hide the FMA/add latency. */
     public static float sum(float[] x, int off, int n) {
         FloatVector a0 = FloatVector.zero(S);
@@ -144,7 +238,7 @@ public final class SimdKernels {
         for (; i < bound; i += L) {
             a0 = a0.add(FloatVector.fromArray(S, x, off + i));
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = hsum(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             s += x[off + i];
         }
@@ -183,13 +277,13 @@ public final class SimdKernels {
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, off + i).sub(vm));
             if (!log) {
                 e.intoArray(out, oo + i);
             }
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (int j = i; j < n; j++) {
             float e = (float) Math.exp(x[off + j] - m);
             if (!log) {
@@ -226,9 +320,9 @@ public final class SimdKernels {
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, x, off + i).sub(vm).lanewise(VectorOperators.EXP));
+            acc = acc.add(exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += (float) Math.exp(x[off + i] - shift);
         }

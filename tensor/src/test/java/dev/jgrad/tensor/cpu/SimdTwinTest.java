@@ -1,0 +1,167 @@
+package dev.jgrad.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Generator;
+import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.BinaryOp;
+import dev.jgrad.tensor.backend.UnaryOp;
+import java.util.EnumMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Every SIMD kernel against its scalar twin (the oracle), on lengths with vector tails. */
+class SimdTwinTest {
+    private static final int N = 1031; // not a multiple of any vector length
+
+    /** Largest allowed relative error of the SIMD form against the double-precision twin. */
+    private static final Map<UnaryOp, Double> REL_TOL = new EnumMap<>(UnaryOp.class);
+
+    static {
+        for (UnaryOp op : UnaryOp.values()) {
+            REL_TOL.put(op, 0.0);
+        }
+        REL_TOL.put(UnaryOp.RSQRT, 1.2e-7);
+        REL_TOL.put(UnaryOp.EXP, 2.5e-7);
+        REL_TOL.put(UnaryOp.LOG, 2.5e-7);
+        REL_TOL.put(UnaryOp.TANH, 2.5e-7);
+        REL_TOL.put(UnaryOp.SIN, 2.5e-7);
+        REL_TOL.put(UnaryOp.COS, 2.5e-7);
+        REL_TOL.put(UnaryOp.SIGMOID, 3.6e-7);
+        REL_TOL.put(UnaryOp.GELU, 1e-6);
+        REL_TOL.put(UnaryOp.ERF, 1e-6);
+    }
+
+    @AfterEach
+    void restore() {
+        CpuBackend.useSimd(true);
+    }
+
+    private static float[] values(long seed, float lo, float hi) {
+        Generator g = new Generator(seed);
+        float[] v = new float[N];
+        for (int i = 0; i < N; i++) {
+            v[i] = lo + (hi - lo) * g.nextFloat();
+        }
+        return v;
+    }
+
+    @Test
+    void unaryKernelsAgreeWithTheirTwins() {
+        for (UnaryOp op : UnaryOp.values()) {
+            boolean positive = op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT;
+            float[] x = values(op.ordinal(), positive ? 1e-3f : -9f, 9f);
+            float[] simd = new float[N];
+            float[] twin = new float[N];
+            SimdKernels.unary(op, x, 0, 1, simd, 0, N);
+            ScalarKernels.unaryF32(op, x, 0, 1, twin, 0, N);
+            double worst = 0;
+            for (int i = 0; i < N; i++) {
+                double err = Math.abs(simd[i] - twin[i]);
+                // Relative to the value, floored at one float ulp of 1 so tiny results near 0 compare absolutely.
+                worst = Math.max(worst, err / Math.max(Math.abs(twin[i]), 1.0));
+            }
+            assertTrue(worst <= REL_TOL.get(op), op + ": worst relative error " + worst + " > " + REL_TOL.get(op));
+        }
+    }
+
+    @Test
+    void vectorExpIsAccurateOverTheWholeFloatRange() {
+        float[] x = values(91, -110f, 95f);
+        x[0] = Float.NEGATIVE_INFINITY;
+        x[1] = Float.POSITIVE_INFINITY;
+        x[2] = Float.NaN;
+        x[3] = 88.72f;
+        x[4] = -87.5f;
+        x[5] = 0f;
+        float[] got = new float[N];
+        SimdKernels.unary(UnaryOp.EXP, x, 0, 1, got, 0, N);
+        for (int i = 0; i < N; i++) {
+            float want = (float) Math.exp(x[i]);
+            if (Float.isNaN(want) || Float.isInfinite(want) || want == 0) {
+                assertEquals(want, got[i], 0, "exp(" + x[i] + ")");
+            } else if (want >= Float.MIN_NORMAL) {
+                assertTrue(Math.abs(got[i] - want) <= 2 * Math.ulp(want), "exp(" + x[i] + ") = " + got[i] + " vs " + want);
+            } else {
+                assertEquals(want, got[i], 2 * Float.MIN_VALUE, "subnormal exp(" + x[i] + ")");
+            }
+        }
+    }
+
+    /** Computed as x * erfc(-x/sqrt 2) / 2, GELU stays accurate in relative terms where 1 + erf(x) would cancel. */
+    @Test
+    void geluKeepsRelativeAccuracyInTheNegativeTail() {
+        float[] x = values(77, -12f, -2f);
+        float[] simd = new float[N];
+        SimdKernels.unary(UnaryOp.GELU, x, 0, 1, simd, 0, N);
+        for (int i = 0; i < N; i++) {
+            double want = ScalarKernels.unary(UnaryOp.GELU, x[i]);
+            if (Math.abs(want) > 1e-30) {
+                assertEquals(want, simd[i], Math.abs(want) * 2e-6, "gelu(" + x[i] + ")");
+            }
+        }
+    }
+
+    @Test
+    void binaryKernelsAreExactForEveryStridePattern() {
+        float[] a = values(1, -3, 3);
+        float[] b = values(2, 0.5f, 3);
+        int[][] strides = {{1, 1}, {1, 0}, {0, 1}, {2, 1}};
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAXIMUM,
+            BinaryOp.MINIMUM, BinaryOp.POW}) {
+            for (int[] s : strides) {
+                int n = N / 2 - 2;
+                float[] simd = new float[n];
+                float[] twin = new float[n];
+                SimdKernels.binary(op, a, 3, s[0], b, 5, s[1], simd, 0, n);
+                ScalarKernels.binaryF32(op, a, 3, s[0], b, 5, s[1], twin, 0, n);
+                assertArrayEquals(twin, simd, op + " strides " + s[0] + "," + s[1]);
+            }
+        }
+    }
+
+    @Test
+    void rowReductionsAgree() {
+        float[] x = values(3, -5, 5);
+        assertEquals(ScalarKernels.sum(x, 7, N - 7), SimdKernels.sum(x, 7, N - 7), 1e-3);
+        assertEquals(ScalarKernels.max(x, 7, N - 7), SimdKernels.max(x, 7, N - 7), 0);
+        assertEquals(ScalarKernels.min(x, 7, N - 7), SimdKernels.min(x, 7, N - 7), 0);
+        double[] xd = new double[N];
+        for (int i = 0; i < N; i++) {
+            xd[i] = x[i];
+        }
+        assertEquals(ScalarKernels.logsumexp(xd, 0, N), SimdKernels.logsumexp(x, 0, N), 1e-5);
+        for (boolean log : new boolean[] {false, true}) {
+            float[] simd = new float[N];
+            float[] twin = new float[N];
+            SimdKernels.softmax(x, 0, simd, 0, N, log);
+            ScalarKernels.softmaxF32(x, 0, twin, 0, N, log);
+            assertArrayEquals(twin, simd, log ? 1e-5f : 1e-7f);
+        }
+    }
+
+    @Test
+    void wholeBackendMatchesScalarTwinsOnStridedInputs() {
+        Generator g = new Generator(8);
+        NdArray a = NdArray.randn(g, DType.F32, 6, 37, 9).permute(2, 0, 1);      // strided
+        NdArray b = NdArray.randn(g, DType.F32, 9, 1, 37);                       // broadcast
+        NdArray w = NdArray.randn(g, DType.F32, 9, 37, 5);
+        NdArray[] simd = run(a, b, w);
+        CpuBackend.useSimd(false);
+        NdArray[] twin = run(a, b, w);
+        for (int i = 0; i < simd.length; i++) {
+            assertArrayEquals(twin[i].toFloatArray(), simd[i].toFloatArray(), 2e-4f, "result " + i);
+        }
+    }
+
+    private static NdArray[] run(NdArray a, NdArray b, NdArray w) {
+        return new NdArray[] {
+            a.exp(), a.tanh(), a.gelu(), a.add(b), a.mul(b), a.sum(new int[] {0, 2}, true), a.max(new int[] {1}, false),
+            a.softmax(2), a.logSoftmax(0), a.logsumexp(new int[] {2}, false), a.matmul(w)
+        };
+    }
+}
