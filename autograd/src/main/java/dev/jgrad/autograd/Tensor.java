@@ -266,8 +266,11 @@ public final class Tensor {
     public Tensor gt(Tensor o) { return of(data.gt(o.data)); }
     public Tensor ge(Tensor o) { return of(data.ge(o.data)); }
     public Tensor eq(double s) { return of(data.eq(s)); }
+    public Tensor ne(double s) { return of(data.ne(s)); }
     public Tensor lt(double s) { return of(data.lt(s)); }
+    public Tensor le(double s) { return of(data.le(s)); }
     public Tensor gt(double s) { return of(data.gt(s)); }
+    public Tensor ge(double s) { return of(data.ge(s)); }
 
     /** {@code cond != 0 ? a : b}; the I32 condition is a constant. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {

@@ -45,6 +45,24 @@ final class IndexingSpecs {
                     }
                     return RefArray.gather(in[0], p[0], new RefArray(shape, idx));
                 }));
+        t.add(OpSpec.of("index_add", () -> gen(1, 1, (s, seed, c) -> {
+                    int d = pick(c, 1, s.length);
+                    int[] src = s.clone();
+                    src[d] = pick(c, 2, 5);
+                    return new Inputs(new NdArray[] {fill(s, Domain.ANY, DType.F64, seed),
+                        Generators.indices(new int[] {src[d]}, s[d], seed + 1), fill(src, Domain.ANY, DType.F64, seed + 2)},
+                            new int[] {d});
+                }),
+                (in, p) -> in[0].indexAdd(p[0], in[1], in[2]),
+                (in, p) -> {
+                    double[] out = in[0].values().clone();
+                    for (int i = 0; i < in[2].numel(); i++) {
+                        int[] idx = RefArray.unravel(i, in[2].shape());
+                        idx[p[0]] = (int) in[1].values()[idx[p[0]]];
+                        out[RefArray.ravel(idx, in[0].shape())] += in[2].values()[i];
+                    }
+                    return new RefArray(in[0].shape(), out);
+                }));
         t.add(OpSpec.of("gather", () -> gen(1, 1, (s, seed, c) -> {
                     int d = pick(c, 1, s.length);
                     int[] is = s.clone();

@@ -55,11 +55,12 @@ final class MovementSpecs {
                         Combinators.combine(Arbitraries.longs(), Arbitraries.longs()).as((seed, c) -> {
                             int d = pick(c, 1, s.length);
                             return new Inputs(new NdArray[] {fill(s, Domain.ANY, DType.F64, seed)},
-                                    new int[] {d, pick(c, 2, s[d])});
+                                    new int[] {d, pick(c, 2, s[d]) - (pick(c, 3, 2) == 1 ? s[d] : 0)});
                         })),
                 (in, p) -> in[0].select(p[0], p[1]),
                 (in, p) -> {
-                    RefArray sl = in[0].slice(p[0], p[1], p[1] + 1, 1);
+                    int i = p[1] < 0 ? p[1] + in[0].shape()[p[0]] : p[1];
+                    RefArray sl = in[0].slice(p[0], i, i + 1, 1);
                     return sl.reshape(RefArray.dropAt(sl.shape(), p[0]));
                 }));
         t.add(OpSpec.of("expand", () -> Generators.shapes(OpSpecs.MAX_RANK, OpSpecs.MAX_DIM).flatMap(base ->

@@ -69,6 +69,46 @@ public final class OpProperties {
         }
     }
 
+    /**
+     * Gradients of gradients (PyTorch gradgradcheck): h(x) = sum_i <grad_i f(x), v_i> is built
+     * with createGraph, and GradCheck compares its gradient (a Hessian-vector product, computed
+     * by differentiating every backward formula) with central differences of h.
+     */
+    public static void gradgradcheckPasses(OpCase c) {
+        if (!c.spec().differentiable()) {
+            return;
+        }
+        Tensor[] in = tensors(c.arrays(), true, DType.F64);
+        Generator gen = new Generator(17);
+        Tensor probe = c.spec().op().apply(in, c.params());
+        if (!probe.requiresGrad()) {
+            return;
+        }
+        NdArray seed = NdArray.randn(gen, DType.F64, probe.shape().dims());
+        NdArray[] dirs = new NdArray[in.length];
+        for (int i = 0; i < in.length; i++) {
+            dirs[i] = in[i].requiresGrad() ? NdArray.randn(gen, DType.F64, in[i].shape().dims()) : null;
+        }
+        GradCheck.Report r = GradCheck.check(x -> {
+            Tensor y = c.spec().op().apply(x, c.params());
+            Tensor[] wrt = Arrays.stream(x).filter(Tensor::requiresGrad).toArray(Tensor[]::new);
+            if (!y.requiresGrad()) {
+                return Tensor.scalar(DType.F64, 0);
+            }
+            Tensor[] g = Tensor.grad(y, wrt, Tensor.of(seed), true, true);
+            Tensor h = Tensor.scalar(DType.F64, 0);
+            for (int i = 0, k = 0; i < x.length; i++) {
+                if (x[i].requiresGrad()) {
+                    h = h.add(g[k++].mul(Tensor.of(dirs[i])).sum());
+                }
+            }
+            return h;
+        }, in);
+        if (!r.passed()) {
+            throw new AssertionError(c + ": second order: " + r);
+        }
+    }
+
     /** Results and gradients are the same whether inputs are contiguous or strided views. */
     public static void contiguityDoesNotMatter(OpCase c) {
         NdArray[] strided = Arrays.stream(c.arrays()).map(Generators::nonContiguous).toArray(NdArray[]::new);

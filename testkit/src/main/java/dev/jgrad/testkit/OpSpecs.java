@@ -47,6 +47,7 @@ public final class OpSpecs {
         t.add(unary("sin", Domain.ANY, Tensor::sin, Math::sin));
         t.add(unary("cos", Domain.ANY, Tensor::cos, Math::cos));
         t.add(unary("pow_scalar_3", Domain.ANY, x -> x.pow(3), x -> x * x * x));
+        t.add(unary("pow_scalar_0", Domain.ANY, x -> x.pow(0), x -> 1.0));
         t.add(unary("pow_scalar_2.5", Domain.POSITIVE, x -> x.pow(2.5), x -> Math.pow(x, 2.5)));
         t.add(unary("clamp", Domain.AWAY_FROM_HALF, x -> x.clamp(-0.5, 0.5), x -> Math.min(Math.max(x, -0.5), 0.5)));
         t.add(unary("add_scalar", Domain.ANY, x -> x.add(1.5), x -> x + 1.5));

@@ -48,6 +48,12 @@ class OpTableTest {
         hit("gradients", c);
     }
 
+    @Property(tries = 1500, seed = "20261125", shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    void gradientsOfGradientsAreRight(@ForAll("anyCase") OpCase c) {
+        OpProperties.gradgradcheckPasses(c);
+        hit("second order", c);
+    }
+
     @Property(tries = 2000, seed = "20261124", shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
     void layoutIsIrrelevant(@ForAll("anyCase") OpCase c) {
         OpProperties.contiguityDoesNotMatter(c);
@@ -63,7 +69,7 @@ class OpTableTest {
     @AfterContainer
     static void everyRowWasExercisedByEveryProperty() {
         Set<String> missing = new TreeSet<>();
-        for (String property : List.of("forward", "gradients", "layout")) {
+        for (String property : List.of("forward", "gradients", "layout", "second order")) {
             Map<String, Integer> seen = HITS.getOrDefault(property, Map.of());
             for (OpSpec spec : OpSpecs.all()) {
                 if (seen.getOrDefault(spec.name(), 0) < MIN_CASES_PER_OP) {
@@ -71,7 +77,7 @@ class OpTableTest {
                 }
             }
         }
-        if (!missing.isEmpty() && HITS.size() == 3) {
+        if (!missing.isEmpty() && HITS.size() == 4) {
             throw new AssertionError("op rows exercised fewer than " + MIN_CASES_PER_OP + " times: " + missing + " of " + HITS);
         }
     }

@@ -13,7 +13,7 @@ public final class Reductions {
     /** The input shape with reduced dims set to 1, i.e. the keepdim shape of the result. */
     static int[] keptShape(Shape input, int[] dims) {
         int[] kept = input.dims();
-        if (dims == null || dims.length == 0) {
+        if (dims == null || dims.length == 0 || kept.length == 0) {
             java.util.Arrays.fill(kept, 1);
             return kept;
         }
