@@ -1,4 +1,7 @@
-/** Neural-network layers, losses, optimizers and checkpoints (see issue "nn layers ..."). */
+/** Neural-network layers, losses, optimizers. */
 module dev.jgrad.nn {
     requires transitive dev.jgrad.autograd;
+
+    exports dev.jgrad.nn;
+    exports dev.jgrad.nn.optim;
 }

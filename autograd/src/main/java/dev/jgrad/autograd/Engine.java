@@ -112,7 +112,9 @@ final class Engine {
 
     private static Tensor accumulate(Tensor current, Tensor g) {
         if (current == null) {
-            return g.requiresGrad() ? g : Tensor.of(g.data().contiguous());
+            // A fresh copy: one gradient array may flow to several inputs (add returns g twice),
+            // and each .grad must own its storage so it can be scaled or updated in place.
+            return g.requiresGrad() ? g : Tensor.of(g.data().copy());
         }
         return current.add(g);
     }

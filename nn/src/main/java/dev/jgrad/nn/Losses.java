@@ -1,0 +1,117 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.autograd.Function;
+import dev.jgrad.autograd.Tensor;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.NdArray;
+
+/** Classification losses over logits (N, V) or (..., V) and I32 targets of the leading shape. */
+public final class Losses {
+    /** PyTorch's default ignore index. */
+    public static final int IGNORE_INDEX = -100;
+
+    public enum Reduction { MEAN, SUM }
+
+    private Losses() {
+    }
+
+    /** Mean cross-entropy with no ignored targets. */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets) {
+        return crossEntropy(logits, targets, IGNORE_INDEX, Reduction.MEAN);
+    }
+
+    /**
+     * Cross-entropy as one fused op: log-softmax and the negative log-likelihood of the target
+     * in the forward pass, and (softmax - onehot) · g in the backward pass, so the (N, V)
+     * log-probabilities never become a node of their own. Targets equal to {@code ignoreIndex}
+     * contribute nothing; MEAN divides by the number of targets that are not ignored (NaN when
+     * all are, as in PyTorch).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Reduction reduction) {
+        if (logits.rank() < 1 || !logits.dtype().isFloating()) {
+            throw new IllegalArgumentException("cross_entropy: logits must be floating with a class dim, got "
+                    + logits.dtype() + " " + logits.shape());
+        }
+        if (targets.dtype() != DType.I32) {
+            throw new IllegalArgumentException("cross_entropy: targets must be I32, got " + targets.dtype() + " "
+                    + targets.shape());
+        }
+        int v = logits.size(-1);
+        int[] lead = java.util.Arrays.copyOf(logits.shape().dims(), logits.rank() - 1);
+        if (!targets.shape().equals(dev.jgrad.tensor.Shape.of(lead))) {
+            throw new IllegalArgumentException("cross_entropy: logits " + logits.shape() + " need targets of shape "
+                    + dev.jgrad.tensor.Shape.of(lead) + ", got " + targets.shape());
+        }
+        int[] t = targets.data().toIntArray();
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= v)) {
+                throw new IndexOutOfBoundsException("cross_entropy: target " + t[i] + " at position " + i
+                        + " is out of range for " + v + " classes (ignore index " + ignoreIndex + ")");
+            }
+        }
+        Tensor flat = logits.reshape(-1, v);
+        return new CrossEntropy(t, ignoreIndex, reduction).apply(flat);
+    }
+
+    /** Negative log-likelihood of log-probabilities (N, V) at I32 targets (N), mean over all targets. */
+    public static Tensor nll(Tensor logProbs, Tensor targets) {
+        if (logProbs.rank() != 2 || targets.rank() != 1 || targets.size(0) != logProbs.size(0)) {
+            throw new IllegalArgumentException("nll: expects log-probs (N, V) and targets (N), got " + logProbs.shape()
+                    + " and " + targets.shape());
+        }
+        return logProbs.gather(1, targets.reshape(-1, 1)).mean().neg();
+    }
+
+    static final class CrossEntropy extends Function {
+        private final int[] targets;
+        private final int ignoreIndex;
+        private final Reduction reduction;
+        private int counted;
+
+        CrossEntropy(int[] targets, int ignoreIndex, Reduction reduction) {
+            this.targets = targets;
+            this.ignoreIndex = ignoreIndex;
+            this.reduction = reduction;
+        }
+
+        @Override
+        public String name() {
+            return "CrossEntropy";
+        }
+
+        @Override
+        protected NdArray forward(Tensor... in) {
+            save(in[0]);
+            NdArray logp = in[0].data().logSoftmax(1);
+            int n = targets.length;
+            double total = 0;
+            counted = 0;
+            for (int i = 0; i < n; i++) {
+                if (targets[i] != ignoreIndex) {
+                    total -= logp.getDouble(i, targets[i]);
+                    counted++;
+                }
+            }
+            double loss = reduction == Reduction.MEAN ? total / counted : total;
+            return NdArray.scalar(in[0].dtype(), loss);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor logits = saved(0);
+            int n = targets.length;
+            int v = logits.size(1);
+            NdArray onehot = NdArray.zeros(logits.dtype(), n, v);
+            NdArray keep = NdArray.zeros(logits.dtype(), n, 1);
+            for (int i = 0; i < n; i++) {
+                if (targets[i] != ignoreIndex) {
+                    onehot.narrow(0, i, 1).narrow(1, targets[i], 1).copyFrom(NdArray.ones(logits.dtype(), 1, 1));
+                    keep.narrow(0, i, 1).copyFrom(NdArray.ones(logits.dtype(), 1, 1));
+                }
+            }
+            double scale = reduction == Reduction.MEAN ? 1.0 / counted : 1.0;
+            Tensor d = logits.softmax(1).sub(Tensor.of(onehot)).mul(Tensor.of(keep.mul(scale)));
+            return new Tensor[] {d.mul(g)};
+        }
+    }
+}

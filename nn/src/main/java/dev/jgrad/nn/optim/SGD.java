@@ -1,0 +1,40 @@
+package dev.jgrad.nn.optim;
+
+import dev.jgrad.nn.Parameter;
+import dev.jgrad.tensor.NdArray;
+import java.util.List;
+
+/** SGD with optional momentum and L2 weight decay, with PyTorch's update rule. */
+public final class SGD extends Optimizer {
+    private final double momentum;
+    private final double weightDecay;
+    private final NdArray[] velocity;
+
+    public SGD(List<Parameter> params, double lr, double momentum, double weightDecay) {
+        super(params, lr);
+        if (momentum < 0 || weightDecay < 0) {
+            throw new IllegalArgumentException("SGD: momentum and weight decay must be >= 0, got " + momentum + ", "
+                    + weightDecay);
+        }
+        this.momentum = momentum;
+        this.weightDecay = weightDecay;
+        this.velocity = new NdArray[params.size()];
+    }
+
+    public SGD(List<Parameter> params, double lr) {
+        this(params, lr, 0, 0);
+    }
+
+    @Override
+    protected void update(int i, Parameter p) {
+        NdArray g = p.grad();
+        if (weightDecay != 0) {
+            g = g.add(p.data().mul(weightDecay));
+        }
+        if (momentum != 0) {
+            velocity[i] = velocity[i] == null ? g.copy() : velocity[i].mul(momentum).add(g);
+            g = velocity[i];
+        }
+        p.assign(p.data().sub(g.mul(lr())));
+    }
+}

@@ -1,0 +1,97 @@
+package dev.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgrad.autograd.Tensor;
+import dev.jgrad.autograd.check.GradCheck;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Generator;
+import dev.jgrad.tensor.NdArray;
+import org.junit.jupiter.api.Test;
+
+class LayersTest {
+    @Test
+    void linearIsXTimesWTransposedPlusB() {
+        Linear lin = new Linear(3, 2, true, new Generator(1), DType.F64);
+        lin.weight().assign(NdArray.fromArray(new double[][] {{1, 2, 3}, {4, 5, 6}}));
+        lin.bias().assign(NdArray.fromArray(new double[] {0.5, -1}));
+        Tensor y = lin.forward(Tensor.of(NdArray.fromArray(new double[][] {{1, 0, -1}})));
+        assertArrayEquals(new double[] {1 - 3 + 0.5, 4 - 6 - 1}, y.data().toDoubleArray(), 0);
+        var e = assertThrows(IllegalArgumentException.class, () -> lin.forward(Tensor.of(NdArray.ones(DType.F64, 2, 4))));
+        assertTrue(e.getMessage().contains("(2, 4)"), e.getMessage());
+    }
+
+    @Test
+    void defaultInitIsBoundedByOneOverSqrtFanIn() {
+        Linear lin = new Linear(100, 50, new Generator(3));
+        for (float w : lin.weight().data().toFloatArray()) {
+            assertTrue(Math.abs(w) <= 0.1f);
+        }
+    }
+
+    @Test
+    void layerGradientsPassGradcheck() {
+        Generator g = new Generator(5);
+        Linear lin = new Linear(4, 3, true, g, DType.F64);
+        LayerNorm ln = new LayerNorm(3, 1e-5, DType.F64);
+        ln.parameters().get(0).assign(NdArray.randn(g, DType.F64, 3));
+        ln.parameters().get(1).assign(NdArray.randn(g, DType.F64, 3));
+        Tensor x = Tensor.param(NdArray.randn(g, DType.F64, 2, 5, 4));
+        GradCheck.assertGradients(in -> ln.forward(lin.forward(in[0]).tanh()), x);
+        GradCheck.assertGradients(in -> ln.forward(lin.forward(x)).mul(in[0]).sum(),
+                Tensor.param(NdArray.randn(g, DType.F64, 3)));
+        // Parameter gradients: d sum(x W^T + b) / dW = column sums of x broadcast over rows; / db = row count.
+        lin.forward(x).sum().backward();
+        NdArray colSums = x.data().reshape(10, 4).sum(0, false);
+        for (int o = 0; o < 3; o++) {
+            assertArrayEquals(colSums.toDoubleArray(), lin.weight().grad().select(0, o).toDoubleArray(), 1e-12);
+        }
+        assertArrayEquals(new double[] {10, 10, 10}, lin.bias().grad().toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void layerNormNormalisesTheLastDim() {
+        Tensor x = Tensor.of(NdArray.randn(new Generator(2), DType.F64, 3, 8).mul(5).add(2));
+        NdArray y = new LayerNorm(8, 1e-5, DType.F64).forward(x).data();
+        for (double m : y.mean(new int[] {-1}, false).toDoubleArray()) {
+            assertEquals(0, m, 1e-12);
+        }
+        for (double v : y.var(new int[] {-1}, 0, false).toDoubleArray()) {
+            assertEquals(1, v, 1e-4);
+        }
+    }
+
+    @Test
+    void dropoutScalesInTrainingAndIsIdentityInEval() {
+        Dropout d = new Dropout(0.25, new Generator(9));
+        Tensor x = Tensor.of(NdArray.ones(DType.F32, 10_000));
+        float[] y = d.forward(x).data().toFloatArray();
+        int zeros = 0;
+        for (float v : y) {
+            assertTrue(v == 0f || Math.abs(v - 1 / 0.75f) < 1e-6);
+            zeros += v == 0f ? 1 : 0;
+        }
+        assertEquals(2500, zeros, 150);
+        d.eval();
+        assertSame(x, d.forward(x));
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0, new Generator(1)));
+        float[] again = new Dropout(0.25, new Generator(9)).forward(x).data().toFloatArray();
+        assertArrayEquals(y, again);
+    }
+
+    @Test
+    void embeddingAndSequential() {
+        Embedding emb = new Embedding(5, 3, new Generator(4), DType.F32);
+        Tensor ids = Tensor.of(NdArray.of(new int[] {4, 0, 4}, 3));
+        Tensor e = emb.forward(ids);
+        assertArrayEquals(emb.weight().data().select(0, 4).toFloatArray(), e.data().select(0, 2).toFloatArray());
+        Sequential mlp = new Sequential(new Linear(3, 8, new Generator(1)), Activation.gelu(), new Linear(8, 2, new Generator(2)));
+        assertEquals(java.util.List.of("0.weight", "0.bias", "2.weight", "2.bias"),
+                java.util.List.copyOf(mlp.namedParameters().keySet()));
+        assertEquals(dev.jgrad.tensor.Shape.of(3, 2), mlp.forward(e).shape());
+    }
+}

@@ -1,0 +1,85 @@
+package dev.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jgrad.nn.optim.AdamW;
+import dev.jgrad.nn.optim.GradClip;
+import dev.jgrad.nn.optim.LrSchedule;
+import dev.jgrad.nn.optim.SGD;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.NdArray;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OptimTest {
+    static final class Quad extends Module {
+        final Parameter w = parameter("w", NdArray.fromArray(new double[][] {{1, -2}}));
+        final Parameter b = parameter("b", NdArray.fromArray(new double[] {3}));
+
+        /** loss = sum(w^2) / 2 + b^2 / 2, so grad w = w and grad b = b. */
+        void backward() {
+            w.tensor().pow(2).sum().add(b.tensor().pow(2).sum()).mul(0.5).backward();
+        }
+    }
+
+    @Test
+    void sgdWithMomentumFollowsPyTorchsRule() {
+        Quad q = new Quad();
+        SGD opt = new SGD(q.parameters(), 0.1, 0.9, 0);
+        q.backward();
+        opt.step();                   // v = g = 1 -> w = 1 - 0.1 = 0.9
+        opt.zeroGrad();
+        q.backward();
+        opt.step();                   // v = 0.9 * 1 + 0.9 = 1.8 -> w = 0.9 - 0.18 = 0.72
+        assertEquals(0.72, q.w.data().getDouble(0, 0), 1e-12);
+        assertEquals(-2 * 0.72, q.w.data().getDouble(0, 1), 1e-12);
+    }
+
+    @Test
+    void adamWFirstStepMovesEachWeightByLrAndDecaysOnlyMatrices() {
+        Quad q = new Quad();
+        AdamW opt = new AdamW(q.parameters(), 0.01, 0.9, 0.999, 1e-8, 0.5);
+        q.backward();
+        opt.step();
+        // First Adam step: m/sqrt(v) = sign(g). Decay multiplies the matrix by (1 - lr * wd) first.
+        double decayed = 1 * (1 - 0.01 * 0.5);
+        assertEquals(decayed - 0.01, q.w.data().getDouble(0, 0), 1e-9);
+        assertEquals(3 - 0.01, q.b.data().getDouble(0), 1e-9);
+    }
+
+    @Test
+    void clipGradNormScalesToTheLimit() {
+        Quad q = new Quad();
+        q.backward(); // grads (1, -2) and (3): norm sqrt(14)
+        double norm = GradClip.clipGradNorm(q.parameters(), 1.0);
+        assertEquals(Math.sqrt(14), norm, 1e-12);
+        double after = Math.sqrt(q.w.grad().mul(q.w.grad()).sum().item() + Math.pow(q.b.grad().item(), 2));
+        assertEquals(1.0, after, 1e-5);
+        assertArrayEquals(new double[] {1 / Math.sqrt(14), -2 / Math.sqrt(14)}, q.w.grad().toDoubleArray(), 1e-6);
+    }
+
+    @Test
+    void gradientsOfSeveralLeavesDoNotAlias() {
+        Quad q = new Quad();
+        q.w.tensor().sum().add(q.b.tensor().sum()).backward(); // one upstream gradient reaches both
+        GradClip.clipGradNorm(List.of(q.w), 0.5);
+        assertEquals(1.0, q.b.grad().item(), 0);
+    }
+
+    @Test
+    void schedules() {
+        LrSchedule cos = LrSchedule.warmupCosine(1e-3, 1e-4, 10, 110);
+        assertEquals(1e-4, cos.lr(0), 1e-12);
+        assertEquals(1e-3, cos.lr(9), 1e-12);
+        assertEquals(1e-3, cos.lr(10), 1e-12);
+        assertEquals(5.5e-4, cos.lr(60), 1e-12);
+        assertEquals(1e-4, cos.lr(110), 1e-12);
+        assertEquals(1e-4, cos.lr(500), 0);
+        LrSchedule st = LrSchedule.step(0.1, 100_000, 0.1);
+        assertEquals(0.1, st.lr(99_999), 0);
+        assertEquals(0.01, st.lr(100_000), 1e-15);
+        assertThrows(IllegalArgumentException.class, () -> LrSchedule.warmupCosine(1, 0, 10, 5));
+    }
+}
