@@ -4,4 +4,5 @@ module dev.jgrad.nn {
 
     exports dev.jgrad.nn;
     exports dev.jgrad.nn.optim;
+    exports dev.jgrad.nn.io;
 }

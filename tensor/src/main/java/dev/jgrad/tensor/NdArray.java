@@ -24,11 +24,19 @@ public final class NdArray {
     private final int[] i32;
 
     private NdArray(DType dtype, Layout layout, float[] f32, double[] f64, int[] i32) {
+        this(dtype, layout, f32, f64, i32, true);
+    }
+
+    /** {@code check} is false only for fresh storage sized from the layout itself. */
+    private NdArray(DType dtype, Layout layout, float[] f32, double[] f64, int[] i32, boolean check) {
         this.dtype = dtype;
         this.layout = layout;
         this.f32 = f32;
         this.f64 = f64;
         this.i32 = i32;
+        if (!check) {
+            return;
+        }
         long capacity = f32 != null ? f32.length : f64 != null ? f64.length : i32.length;
         if (layout.span() > capacity) {
             throw new IllegalArgumentException("NdArray: layout " + layout + " reaches past the storage of "
@@ -81,9 +89,9 @@ public final class NdArray {
     public static NdArray zeros(DType dtype, Shape shape) {
         Layout l = Layout.contiguous(shape);
         return switch (dtype) {
-            case F32 -> wrap(new float[shape.numel()], l);
-            case F64 -> wrap(new double[shape.numel()], l);
-            case I32 -> wrap(new int[shape.numel()], l);
+            case F32 -> new NdArray(dtype, l, new float[shape.numel()], null, null, false);
+            case F64 -> new NdArray(dtype, l, null, new double[shape.numel()], null, false);
+            case I32 -> new NdArray(dtype, l, null, null, new int[shape.numel()], false);
         };
     }
 

@@ -42,6 +42,21 @@ public final class AdamW extends Optimizer {
     }
 
     @Override
+    public java.util.Map<String, NdArray> stateArrays() {
+        java.util.Map<String, NdArray> out = new java.util.LinkedHashMap<>();
+        saveSlots(out, "m", m);
+        saveSlots(out, "v", v);
+        return out;
+    }
+
+    @Override
+    public void loadStateArrays(java.util.Map<String, NdArray> state, long steps) {
+        loadSlots(state, "m", m);
+        loadSlots(state, "v", v);
+        restoreSteps(steps);
+    }
+
+    @Override
     protected void update(int i, Parameter p) {
         NdArray g = p.grad();
         m[i] = m[i] == null ? g.mul(1 - beta1) : m[i].mul(beta1).add(g.mul(1 - beta1));

@@ -49,6 +49,41 @@ public abstract class Optimizer {
 
     protected abstract void update(int index, Parameter p);
 
+    /** Internal state (moments, velocities) keyed "kind.index", for checkpoints. */
+    public abstract java.util.Map<String, dev.jgrad.tensor.NdArray> stateArrays();
+
+    /** Restores what {@link #stateArrays} gave, and the step count. */
+    public abstract void loadStateArrays(java.util.Map<String, dev.jgrad.tensor.NdArray> state, long steps);
+
+    protected final void restoreSteps(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("optimizer: negative step count " + steps);
+        }
+        this.steps = steps;
+    }
+
+    /** Reads state arrays named prefix.i into slots, checking shapes against the parameters. */
+    protected final void loadSlots(java.util.Map<String, dev.jgrad.tensor.NdArray> state, String prefix,
+                                   dev.jgrad.tensor.NdArray[] slots) {
+        for (int i = 0; i < slots.length; i++) {
+            dev.jgrad.tensor.NdArray a = state.get(prefix + "." + i);
+            if (a != null && !a.shape().equals(params.get(i).shape())) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": state " + prefix + "." + i + " has shape "
+                        + a.shape() + " but parameter " + i + " has " + params.get(i).shape());
+            }
+            slots[i] = a == null ? null : a.copy();
+        }
+    }
+
+    protected static void saveSlots(java.util.Map<String, dev.jgrad.tensor.NdArray> out, String prefix,
+                                    dev.jgrad.tensor.NdArray[] slots) {
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null) {
+                out.put(prefix + "." + i, slots[i]);
+            }
+        }
+    }
+
     public final void zeroGrad() {
         params.forEach(Parameter::zeroGrad);
     }

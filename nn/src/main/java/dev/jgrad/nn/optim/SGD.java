@@ -26,6 +26,19 @@ public final class SGD extends Optimizer {
     }
 
     @Override
+    public java.util.Map<String, NdArray> stateArrays() {
+        java.util.Map<String, NdArray> out = new java.util.LinkedHashMap<>();
+        saveSlots(out, "velocity", velocity);
+        return out;
+    }
+
+    @Override
+    public void loadStateArrays(java.util.Map<String, NdArray> state, long steps) {
+        loadSlots(state, "velocity", velocity);
+        restoreSteps(steps);
+    }
+
+    @Override
     protected void update(int i, Parameter p) {
         NdArray g = p.grad();
         if (weightDecay != 0) {

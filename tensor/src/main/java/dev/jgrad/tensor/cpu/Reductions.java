@@ -53,6 +53,10 @@ final class Reductions {
         if (rows == 0) {
             return out;
         }
+        if (op == ReduceOp.SUM && x.dtype() == DType.F32 && x.isContiguous() && leadingOnly(reduce)) {
+            columnSums(x, (int) inner, rows, out, simd);
+            return out;
+        }
         NdArray xs = x.permute(movePerm(reduce)).contiguous();
         int n = (int) inner;
         int base = xs.layout().offset();
@@ -82,6 +86,41 @@ final class Reductions {
             }
         });
         return out;
+    }
+
+    /** True when the reduced dims are exactly a leading block (e.g. summing a bias gradient over B and T). */
+    private static boolean leadingOnly(boolean[] reduce) {
+        int k = 0;
+        while (k < reduce.length && reduce[k]) {
+            k++;
+        }
+        for (int i = k; i < reduce.length; i++) {
+            if (reduce[i]) {
+                return false;
+            }
+        }
+        return k > 0;
+    }
+
+    /**
+     * Sums the R rows of a contiguous (R, C) view into C outputs without transposing: each
+     * thread owns a slice of columns and adds rows in order, so the result is deterministic.
+     */
+    private static void columnSums(NdArray x, int rowsToSum, int cols, NdArray out, boolean simd) {
+        float[] src = x.storageF32();
+        float[] dst = out.storageF32();
+        int base = x.layout().offset();
+        int colGrain = Math.max(SimdKernels.L, Strided.GRAIN / Math.max(rowsToSum, 1));
+        Parallel.forRange(cols, colGrain, (lo, hi) -> {
+            for (int r = 0; r < rowsToSum; r++) {
+                int off = base + r * cols + lo;
+                if (simd) {
+                    SimdKernels.binary(dev.jgrad.tensor.backend.BinaryOp.ADD, dst, lo, 1, src, off, 1, dst, lo, hi - lo);
+                } else {
+                    ScalarKernels.binaryF32(dev.jgrad.tensor.backend.BinaryOp.ADD, dst, lo, 1, src, off, 1, dst, lo, hi - lo);
+                }
+            }
+        });
     }
 
     private static double rowF32(ReduceOp op, float[] x, int off, int n, boolean simd) {

@@ -133,6 +133,12 @@ public final class ScalarKernels {
     // ------------------------------------------------------------------ strided rows
 
     public static void unaryF32(UnaryOp op, float[] x, int ox, int sx, float[] out, int oo, int n) {
+        if (op == UnaryOp.COPY) {
+            for (int i = 0; i < n; i++) {
+                out[oo + i] = x[ox + i * sx];
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             out[oo + i] = (float) unary(op, x[ox + i * sx]);
         }

@@ -44,29 +44,66 @@ public final class SimdKernels {
             System.arraycopy(x, ox, out, oo, n);
             return;
         }
-        int i = 0;
+        // One loop per op: the vector expression inside each loop is then fixed, which C2 needs
+        // to keep vectors in registers (values merged from several branches may get boxed).
         int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            apply(op, FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+        int i = 0;
+        switch (op) {
+            case NEG -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, x, ox + i).neg().intoArray(out, oo + i);
+                }
+            }
+            case EXP -> {
+                for (; i < bound; i += L) {
+                    exp(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+                }
+            }
+            case SQRT -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, x, ox + i).sqrt().intoArray(out, oo + i);
+                }
+            }
+            case RSQRT -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (; i < bound; i += L) {
+                    one.div(FloatVector.fromArray(S, x, ox + i).sqrt()).intoArray(out, oo + i);
+                }
+            }
+            case ABS -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, x, ox + i).abs().intoArray(out, oo + i);
+                }
+            }
+            case TANH -> {
+                for (; i < bound; i += L) {
+                    tanh(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+                }
+            }
+            case SIGMOID -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (; i < bound; i += L) {
+                    one.div(exp(FloatVector.fromArray(S, x, ox + i).neg()).add(1f)).intoArray(out, oo + i);
+                }
+            }
+            case RELU -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, x, ox + i).max(0f).intoArray(out, oo + i);
+                }
+            }
+            case GELU -> {
+                for (; i < bound; i += L) {
+                    gelu(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+                }
+            }
+            case ERF -> {
+                for (; i < bound; i += L) {
+                    erf(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+                }
+            }
+            default -> throw new IllegalStateException(op + " has no vector form");
         }
         ScalarKernels.unaryF32(op, x, ox + i, 1, out, oo + i, n - i);
-    }
-
-    private static FloatVector apply(UnaryOp op, FloatVector v) {
-        return switch (op) {
-            case COPY -> v;
-            case NEG -> v.neg();
-            case EXP -> exp(v);
-            case SQRT -> v.sqrt();
-            case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
-            case ABS -> v.abs();
-            case TANH -> tanh(v);
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
-            case RELU -> v.max(0f);
-            case GELU -> gelu(v);
-            case ERF -> erf(v);
-            case SIGN, LOG, SIN, COS -> throw new IllegalStateException(op + " has no vector form");
-        };
     }
 
     /**
@@ -185,25 +222,144 @@ public final class SimdKernels {
             ScalarKernels.binaryF32(op, a, oa, sa, b, ob, sb, out, oo, n);
             return;
         }
-        int i = 0;
-        int bound = S.loopBound(n);
-        FloatVector ca = sa == 0 ? FloatVector.broadcast(S, a[oa]) : null;
-        FloatVector cb = sb == 0 ? FloatVector.broadcast(S, b[ob]) : null;
-        for (; i < bound; i += L) {
-            FloatVector va = ca != null ? ca : FloatVector.fromArray(S, a, oa + i);
-            FloatVector vb = cb != null ? cb : FloatVector.fromArray(S, b, ob + i);
-            FloatVector r = switch (op) {
-                case ADD -> va.add(vb);
-                case SUB -> va.sub(vb);
-                case MUL -> va.mul(vb);
-                case DIV -> va.div(vb);
-                case MAXIMUM -> va.max(vb);
-                case MINIMUM -> va.min(vb);
-                default -> throw new IllegalStateException(op + " has no vector form");
-            };
-            r.intoArray(out, oo + i);
-        }
+        // One method per op: the Vector API only compiles to SIMD instructions when the operator
+        // is a compile-time constant, so the op cannot be a parameter of a shared loop.
+        int i = switch (op) {
+            case ADD -> add(a, oa, sa, b, ob, sb, out, oo, n);
+            case SUB -> sub(a, oa, sa, b, ob, sb, out, oo, n);
+            case MUL -> mul(a, oa, sa, b, ob, sb, out, oo, n);
+            case DIV -> div(a, oa, sa, b, ob, sb, out, oo, n);
+            case MAXIMUM -> max(a, oa, sa, b, ob, sb, out, oo, n);
+            case MINIMUM -> min(a, oa, sa, b, ob, sb, out, oo, n);
+            default -> throw new IllegalStateException(op + " has no vector form");
+        };
         ScalarKernels.binaryF32(op, a, oa + i * sa, sa, b, ob + i * sb, sb, out, oo + i, n - i);
+    }
+
+    private static int add(float[] a, int oa, int sa, float[] b, int ob, int sb, float[] out, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (sa == 1 && sb == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).add(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        } else if (sa == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b[ob]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).add(vb).intoArray(out, oo + i);
+            }
+        } else if (sb == 1) {
+            FloatVector va = FloatVector.broadcast(S, a[oa]);
+            for (; i < bound; i += L) {
+                va.add(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int sub(float[] a, int oa, int sa, float[] b, int ob, int sb, float[] out, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (sa == 1 && sb == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).sub(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        } else if (sa == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b[ob]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).sub(vb).intoArray(out, oo + i);
+            }
+        } else if (sb == 1) {
+            FloatVector va = FloatVector.broadcast(S, a[oa]);
+            for (; i < bound; i += L) {
+                va.sub(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int mul(float[] a, int oa, int sa, float[] b, int ob, int sb, float[] out, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (sa == 1 && sb == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).mul(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        } else if (sa == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b[ob]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).mul(vb).intoArray(out, oo + i);
+            }
+        } else if (sb == 1) {
+            FloatVector va = FloatVector.broadcast(S, a[oa]);
+            for (; i < bound; i += L) {
+                va.mul(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int div(float[] a, int oa, int sa, float[] b, int ob, int sb, float[] out, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (sa == 1 && sb == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).div(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        } else if (sa == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b[ob]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).div(vb).intoArray(out, oo + i);
+            }
+        } else if (sb == 1) {
+            FloatVector va = FloatVector.broadcast(S, a[oa]);
+            for (; i < bound; i += L) {
+                va.div(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int max(float[] a, int oa, int sa, float[] b, int ob, int sb, float[] out, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (sa == 1 && sb == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).max(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        } else if (sa == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b[ob]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).max(vb).intoArray(out, oo + i);
+            }
+        } else if (sb == 1) {
+            FloatVector va = FloatVector.broadcast(S, a[oa]);
+            for (; i < bound; i += L) {
+                va.max(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
+    }
+
+    private static int min(float[] a, int oa, int sa, float[] b, int ob, int sb, float[] out, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (sa == 1 && sb == 1) {
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).min(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        } else if (sa == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b[ob]);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, a, oa + i).min(vb).intoArray(out, oo + i);
+            }
+        } else if (sb == 1) {
+            FloatVector va = FloatVector.broadcast(S, a[oa]);
+            for (; i < bound; i += L) {
+                va.min(FloatVector.fromArray(S, b, ob + i)).intoArray(out, oo + i);
+            }
+        }
+        return i;
     }
 
     /**

@@ -1,0 +1,253 @@
+package dev.jgrad.lm.models;
+
+import dev.jgrad.autograd.NoGrad;
+import dev.jgrad.autograd.Tensor;
+import dev.jgrad.lm.Decoder;
+import dev.jgrad.lm.LanguageModel;
+import dev.jgrad.nn.Attention;
+import dev.jgrad.nn.Dropout;
+import dev.jgrad.nn.Embedding;
+import dev.jgrad.nn.Init;
+import dev.jgrad.nn.LayerNorm;
+import dev.jgrad.nn.Linear;
+import dev.jgrad.nn.Module;
+import dev.jgrad.nn.ModuleList;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Generator;
+import dev.jgrad.tensor.NdArray;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * nanoGPT's architecture: token + position embeddings, pre-LayerNorm blocks of causal
+ * self-attention and a GELU MLP, a final LayerNorm, and an output head tied to the token
+ * embedding. Init follows GPT-2: N(0, 0.02) everywhere, residual projections scaled by
+ * 1/sqrt(2 nLayer). Read bottom-up: attention, MLP, block, model. Shapes: B batch, T time,
+ * C channels (nEmbd), nh heads, hs head size, V vocabulary.
+ */
+public final class GPT extends Module implements LanguageModel {
+    public record Config(int vocab, int blockSize, int nLayer, int nHead, int nEmbd, double dropout) {
+        public Config {
+            if (vocab <= 0 || blockSize <= 0 || nLayer <= 0 || nHead <= 0 || nEmbd <= 0 || nEmbd % nHead != 0) {
+                throw new IllegalArgumentException("GPT.Config: sizes must be positive and nEmbd divisible by nHead, got "
+                        + this);
+            }
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new IllegalArgumentException("GPT.Config: dropout must be in [0, 1), got " + dropout);
+            }
+        }
+    }
+
+    /** Keys and values of earlier positions, one (1, nh, t, hs) pair per layer. */
+    static final class KvCache {
+        final NdArray[] k;
+        final NdArray[] v;
+        int length;
+
+        KvCache(int layers) {
+            k = new NdArray[layers];
+            v = new NdArray[layers];
+        }
+    }
+
+    static final class CausalSelfAttention extends Module {
+        private final int nHead;
+        private final Linear qkv;
+        private final Linear proj;
+        private final Dropout residDrop;
+
+        CausalSelfAttention(Config c, Generator g) {
+            nHead = c.nHead();
+            qkv = child("qkv", new Linear(c.nEmbd(), 3 * c.nEmbd(), true, g, DType.F32));
+            proj = child("proj", new Linear(c.nEmbd(), c.nEmbd(), true, g, DType.F32));
+            residDrop = child("drop", new Dropout(c.dropout(), g));
+            qkv.weight().assign(Init.normal(g, DType.F32, 0.02, 3 * c.nEmbd(), c.nEmbd()));
+            qkv.bias().assign(NdArray.zeros(DType.F32, 3 * c.nEmbd()));
+            proj.weight().assign(Init.normal(g, DType.F32, 0.02 / Math.sqrt(2.0 * c.nLayer()), c.nEmbd(), c.nEmbd()));
+            proj.bias().assign(NdArray.zeros(DType.F32, c.nEmbd()));
+        }
+
+        Tensor forward(Tensor x, KvCache cache, int layer) {
+            int b = x.size(0);
+            int t = x.size(1);
+            int c = x.size(2);
+            int hs = c / nHead;
+            Tensor[] parts = qkv.forward(x).split(c, 2);                          // 3 x (B, T, C)
+            Tensor q = parts[0].reshape(b, t, nHead, hs).transpose(1, 2);         // (B, nh, T, hs)
+            Tensor k = parts[1].reshape(b, t, nHead, hs).transpose(1, 2);
+            Tensor v = parts[2].reshape(b, t, nHead, hs).transpose(1, 2);
+            if (cache != null) {
+                // Decoding runs without gradients: extend the cached keys and values.
+                NdArray kc = cache.k[layer] == null ? k.data() : NdArray.cat(2, cache.k[layer], k.data());
+                NdArray vc = cache.v[layer] == null ? v.data() : NdArray.cat(2, cache.v[layer], v.data());
+                cache.k[layer] = kc;
+                cache.v[layer] = vc;
+                k = Tensor.of(kc);
+                v = Tensor.of(vc);
+            }
+            Tensor y = Attention.causal(q, k, v);                                  // (B, nh, T, hs)
+            y = y.transpose(1, 2).reshape(b, t, c);                                // (B, T, C)
+            return residDrop.forward(proj.forward(y));
+        }
+    }
+
+    static final class Mlp extends Module {
+        private final Linear fc;
+        private final Linear proj;
+        private final Dropout drop;
+
+        Mlp(Config c, Generator g) {
+            fc = child("fc", new Linear(c.nEmbd(), 4 * c.nEmbd(), true, g, DType.F32));
+            proj = child("proj", new Linear(4 * c.nEmbd(), c.nEmbd(), true, g, DType.F32));
+            drop = child("drop", new Dropout(c.dropout(), g));
+            fc.weight().assign(Init.normal(g, DType.F32, 0.02, 4 * c.nEmbd(), c.nEmbd()));
+            fc.bias().assign(NdArray.zeros(DType.F32, 4 * c.nEmbd()));
+            proj.weight().assign(Init.normal(g, DType.F32, 0.02 / Math.sqrt(2.0 * c.nLayer()), c.nEmbd(), 4 * c.nEmbd()));
+            proj.bias().assign(NdArray.zeros(DType.F32, c.nEmbd()));
+        }
+
+        Tensor forward(Tensor x) {
+            return drop.forward(proj.forward(fc.forward(x).gelu()));
+        }
+    }
+
+    static final class Block extends Module {
+        private final LayerNorm ln1;
+        private final CausalSelfAttention attn;
+        private final LayerNorm ln2;
+        private final Mlp mlp;
+
+        Block(Config c, Generator g) {
+            ln1 = child("ln1", new LayerNorm(c.nEmbd()));
+            attn = child("attn", new CausalSelfAttention(c, g));
+            ln2 = child("ln2", new LayerNorm(c.nEmbd()));
+            mlp = child("mlp", new Mlp(c, g));
+        }
+
+        Tensor forward(Tensor x, KvCache cache, int layer) {
+            Tensor h = x.add(attn.forward(ln1.forward(x), cache, layer));
+            return h.add(mlp.forward(ln2.forward(h)));
+        }
+    }
+
+    private final Config cfg;
+    private final Embedding wte;
+    private final Embedding wpe;
+    private final Dropout drop;
+    private final Block[] blocks;
+    private final LayerNorm lnf;
+
+    public GPT(Config cfg, Generator g) {
+        this.cfg = cfg;
+        wte = child("wte", new Embedding(cfg.vocab(), cfg.nEmbd(), g, DType.F32));
+        wpe = child("wpe", new Embedding(cfg.blockSize(), cfg.nEmbd(), g, DType.F32));
+        wte.weight().assign(Init.normal(g, DType.F32, 0.02, cfg.vocab(), cfg.nEmbd()));
+        wpe.weight().assign(Init.normal(g, DType.F32, 0.02, cfg.blockSize(), cfg.nEmbd()));
+        drop = child("drop", new Dropout(cfg.dropout(), g));
+        blocks = new Block[cfg.nLayer()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = new Block(cfg, g);
+        }
+        child("blocks", new ModuleList<>(List.of(blocks)));
+        lnf = child("lnf", new LayerNorm(cfg.nEmbd()));
+    }
+
+    public Config config() {
+        return cfg;
+    }
+
+    @Override
+    public String name() {
+        return "gpt";
+    }
+
+    @Override
+    public int vocabSize() {
+        return cfg.vocab();
+    }
+
+    @Override
+    public int blockSize() {
+        return cfg.blockSize();
+    }
+
+    @Override
+    public int contextLength() {
+        return cfg.blockSize();
+    }
+
+    @Override
+    public Tensor logits(Tensor idx) {
+        return forward(idx, null, 0);
+    }
+
+    private Tensor forward(Tensor idx, KvCache cache, int start) {
+        if (idx.rank() != 2) {
+            throw new IllegalArgumentException("gpt: expects token ids (B, T), got " + idx.shape());
+        }
+        int t = idx.size(1);
+        if (start + t > cfg.blockSize()) {
+            throw new IllegalArgumentException("gpt: sequence of " + (start + t) + " tokens is longer than the block"
+                    + " size " + cfg.blockSize());
+        }
+        Tensor pos = Tensor.of(NdArray.arange(DType.I32, start, start + t, 1));
+        Tensor x = drop.forward(wte.forward(idx).add(wpe.forward(pos)));       // (B, T, C)
+        for (int i = 0; i < blocks.length; i++) {
+            x = blocks[i].forward(x, cache, i);
+        }
+        x = lnf.forward(x);
+        return x.matmul(wte.weight().tensor().t());                             // (B, T, V), tied head
+    }
+
+    /** Generation with a KV cache: each new token costs one position, not a re-read of the context. */
+    @Override
+    public Decoder decoder(int[] prompt) {
+        return new CachedDecoder(prompt);
+    }
+
+    private final class CachedDecoder implements Decoder {
+        private int[] tokens;
+        private KvCache cache;
+        private NdArray last;
+
+        CachedDecoder(int[] prompt) {
+            if (prompt.length == 0) {
+                throw new IllegalArgumentException("gpt decoder: the prompt needs at least one token");
+            }
+            tokens = prompt.clone();
+            refill();
+        }
+
+        /** Rebuilds the cache from the last blockSize tokens (positions restart at 0, as uncached cropping does). */
+        private void refill() {
+            int n = Math.min(tokens.length, cfg.blockSize());
+            int[] ctx = Arrays.copyOfRange(tokens, tokens.length - n, tokens.length);
+            cache = new KvCache(blocks.length);
+            try (NoGrad ignored = NoGrad.enter()) {
+                Tensor out = forward(Tensor.of(NdArray.of(ctx, 1, n)), cache, 0);
+                last = out.data().select(0, 0).select(0, n - 1);
+            }
+            cache.length = n;
+        }
+
+        @Override
+        public NdArray logits() {
+            return last;
+        }
+
+        @Override
+        public void append(int token) {
+            tokens = Arrays.copyOf(tokens, tokens.length + 1);
+            tokens[tokens.length - 1] = token;
+            if (cache.length == cfg.blockSize()) {
+                refill();
+                return;
+            }
+            try (NoGrad ignored = NoGrad.enter()) {
+                Tensor out = forward(Tensor.of(NdArray.of(new int[] {token}, 1, 1)), cache, cache.length);
+                last = out.data().select(0, 0).select(0, 0);
+            }
+            cache.length++;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.autograd.Function;
+import dev.jgrad.autograd.Tensor;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.NdArray;
+
+/**
+ * Causal scaled-dot-product attention as one op: y = softmax(mask(q kᵀ / sqrt(hs))) v over
+ * (B, nh, Tq, hs) queries and (B, nh, Tk, hs) keys and values. Query i may attend to keys
+ * j <= i + (Tk - Tq), so a single new query against a KV cache sees everything cached.
+ * Its backward recomputes the attention matrix from q and k (rather than saving it) and is
+ * written with Tensor ops, so it can be differentiated again.
+ */
+public final class Attention {
+    private Attention() {
+    }
+
+    public static Tensor causal(Tensor q, Tensor k, Tensor v) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || !k.shape().equals(v.shape())
+                || q.size(0) != k.size(0) || q.size(1) != k.size(1) || q.size(3) != k.size(3) || q.size(2) > k.size(2)) {
+            throw new IllegalArgumentException("attention: expects q (B, nh, Tq, hs) and k, v (B, nh, Tk, hs) with"
+                    + " Tq <= Tk, got " + q.shape() + ", " + k.shape() + ", " + v.shape());
+        }
+        return new CausalSdpa().apply(q, k, v);
+    }
+
+    /** (Tq, Tk) I32 mask of the positions a query must not see. */
+    static NdArray futureMask(int tq, int tk) {
+        return NdArray.ones(DType.I32, tq, tk).triu(tk - tq + 1);
+    }
+
+    /** softmax(mask(q kᵀ s)) with Tensor ops: used by backward, differentiable. */
+    static Tensor weights(Tensor q, Tensor k) {
+        double scale = 1 / Math.sqrt(q.size(3));
+        Tensor scores = q.matmul(k.transpose(-2, -1)).mul(scale);
+        return scores.maskedFill(futureMask(q.size(2), k.size(2)), Double.NEGATIVE_INFINITY).softmax(-1);
+    }
+
+    static final class CausalSdpa extends Function {
+        @Override
+        public String name() {
+            return "CausalAttention";
+        }
+
+        @Override
+        protected NdArray forward(Tensor... in) {
+            save(in[0], in[1], in[2]);
+            NdArray q = in[0].data();
+            NdArray k = in[1].data();
+            double scale = 1 / Math.sqrt(q.size(3));
+            NdArray att = q.matmul(k.transpose(-2, -1)).mul(scale)
+                    .maskedFill(futureMask(q.size(2), k.size(2)), Double.NEGATIVE_INFINITY).softmax(-1);
+            return att.matmul(in[2].data());
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor q = saved(0);
+            Tensor k = saved(1);
+            Tensor v = saved(2);
+            double scale = 1 / Math.sqrt(q.size(3));
+            Tensor att = weights(q, k);                                        // (B, nh, Tq, Tk)
+            Tensor dv = att.transpose(-2, -1).matmul(g);                       // (B, nh, Tk, hs)
+            Tensor datt = g.matmul(v.transpose(-2, -1));                       // (B, nh, Tq, Tk)
+            Tensor ds = att.mul(datt.sub(datt.mul(att).sum(new int[] {-1}, true)));
+            Tensor dq = ds.matmul(k).mul(scale);
+            Tensor dk = ds.transpose(-2, -1).matmul(q).mul(scale);
+            return new Tensor[] {needsGrad(0) ? dq : null, needsGrad(1) ? dk : null, needsGrad(2) ? dv : null};
+        }
+    }
+}
