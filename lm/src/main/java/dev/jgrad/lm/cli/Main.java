@@ -108,7 +108,7 @@ public final class Main {
             case "bigram" -> d.putAll(Map.of("steps", "600", "batch", "32", "block", "64", "lr", "1e-2"));
             case "mlp" -> d.putAll(Map.of("steps", "1500", "batch", "32", "block", "64", "lr", "3e-3"));
             case "lstm" -> d.putAll(Map.of("steps", "400", "batch", "16", "block", "64", "lr", "5e-3"));
-            case "gpt" -> d.putAll(Map.of("steps", "500", "batch", "12", "block", "64", "lr", "1e-3"));
+            case "gpt" -> d.putAll(Map.of("steps", "500", "batch", "12", "block", "64", "lr", "2e-3"));
             default -> Models.defaults(kind);
         }
         return d;
