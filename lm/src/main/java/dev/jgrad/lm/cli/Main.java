@@ -49,6 +49,7 @@ public final class Main {
                 case "sample" -> sample(new Options(args, 1, SAMPLE_KEYS, Set.of("greedy")), out);
                 case "eval" -> eval(new Options(args, 1, EVAL_KEYS, Set.of()), out);
                 case "demo" -> Demo.run(out);
+                case "experiment" -> experiment(args, out);
                 case "help", "--help", "-h" -> usage(out);
                 default -> {
                     System.err.println("jgrad: unknown command '" + cmd + "'");
@@ -65,6 +66,24 @@ public final class Main {
         }
     }
 
+    static void experiment(String[] args, PrintStream out) throws IOException {
+        String which = args.length > 1 ? args[1] : "";
+        Options o = new Options(args, 2, Set.of("data", "steps", "seed", "lr", "context", "embd", "hidden", "batch",
+                "metrics-json"), Set.of("init-fixes"));
+        Map<String, Double> results = switch (which) {
+            case "names-bigram" -> Experiments.bigram(o, out);
+            case "names-mlp" -> Experiments.mlp(o, out);
+            default -> throw new IllegalArgumentException("unknown experiment '" + which
+                    + "' (expected names-bigram or names-mlp)");
+        };
+        Path file = o.path("metrics-json");
+        if (file != null) {
+            StringBuilder sb = new StringBuilder("{\"command\":\"experiment\",\"experiment\":").append(Json.quote(which));
+            results.forEach((k, v) -> sb.append(',').append(Json.quote(k)).append(':').append(String.format(Locale.ROOT, "%.6f", v)));
+            writeJson(file, sb.append("}\n").toString());
+        }
+    }
+
     static void usage(PrintStream out) {
         out.println("usage: ./jgrad <command> [--option value ...]");
         out.println("  ladder   train every model of the ladder on one text, print perplexities and samples, plot the curves");
@@ -76,6 +95,7 @@ public final class Main {
         out.println("           --embd --hidden --layers --heads --context --dropout --k");
         out.println("  sample   --checkpoint FILE --prompt TEXT --tokens N --temperature T --top-k K --top-p P --greedy --seed S --stop TEXT");
         out.println("  eval     --checkpoint FILE [--data FILE]: perplexity and bits per character on the last 10% of the text");
+        out.println("  experiment names-bigram|names-mlp --data names.txt [--init-fixes] [--steps N]: makemore's published runs");
         out.println("  demo     the engine on micrograd's expression and a tiny MLP");
         out.println("  test     run every test;  bench  run the JMH benchmarks;  mutation  PIT over the autograd ops");
     }
@@ -215,9 +235,7 @@ public final class Main {
                     r.result().valLoss() / Math.log(2), r.result().seconds()));
         }
         sb.append("]}\n");
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Files.writeString(file, sb.toString());
+        writeJson(file, sb.toString());
     }
 
     // ------------------------------------------------------------------ sample / eval from a checkpoint
@@ -259,6 +277,17 @@ public final class Main {
         }
         out.print(prompt);
         out.println(text);
+        Path file = o.path("metrics-json");
+        if (file != null) {
+            writeJson(file, "{\"command\":\"sample\",\"model\":" + Json.quote(l.model().name()) + ",\"tokens\":"
+                    + generated.length + ",\"prompt\":" + Json.quote(prompt) + ",\"text\":" + Json.quote(text) + "}\n");
+        }
+    }
+
+    static void writeJson(Path file, String json) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Files.writeString(file, json);
     }
 
     static void eval(Options o, PrintStream out) throws IOException {
@@ -271,7 +300,7 @@ public final class Main {
                 l.model().name(), r.tokens(), r.meanNll(), r.perplexity(), r.bitsPerToken());
         Path file = o.path("metrics-json");
         if (file != null) {
-            Files.writeString(file, String.format(Locale.ROOT,
+            writeJson(file, String.format(Locale.ROOT,
                     "{\"command\":\"eval\",\"model\":%s,\"tokens\":%d,\"val_loss\":%.6f,\"val_perplexity\":%.6f,\"bits_per_char\":%.6f}%n",
                     Json.quote(l.model().name()), r.tokens(), r.meanNll(), r.perplexity(), r.bitsPerToken()));
         }

@@ -16,7 +16,11 @@ import dev.jgrad.tensor.NdArray;
  * BLANK embedding (id V) in the missing slots, as makemore does.
  */
 public final class MLPLanguageModel extends Module implements LanguageModel {
-    /** @param initFixes scale the output layer down and the hidden layer by Kaiming's tanh gain (makemore part 3) */
+    /**
+     * @param initFixes false: every parameter N(0, 1), as in makemore part 2; true: the fixes of
+     *                  makemore part 3 (output layer scaled by 0.01 with zero bias, hidden layer by
+     *                  Kaiming's tanh gain 5/3 / sqrt(fan-in))
+     */
     public record Config(int vocab, int context, int embed, int hidden, boolean initFixes) {
         public Config {
             if (vocab <= 0 || context <= 0 || embed <= 0 || hidden <= 0) {
@@ -36,13 +40,12 @@ public final class MLPLanguageModel extends Module implements LanguageModel {
         this.embed = child("embed", new Embedding(cfg.vocab() + 1, cfg.embed(), g, DType.F32));
         this.hidden = child("hidden", new Linear(cfg.context() * cfg.embed(), cfg.hidden(), true, g, DType.F32));
         this.out = child("out", new Linear(cfg.hidden(), cfg.vocab(), true, g, DType.F32));
-        if (cfg.initFixes()) {
-            int fanIn = cfg.context() * cfg.embed();
-            hidden.weight().assign(NdArray.randn(g, DType.F32, cfg.hidden(), fanIn).mul(5.0 / 3 / Math.sqrt(fanIn)));
-            hidden.bias().assign(NdArray.randn(g, DType.F32, cfg.hidden()).mul(0.01));
-            out.weight().assign(NdArray.randn(g, DType.F32, cfg.vocab(), cfg.hidden()).mul(0.01));
-            out.bias().assign(NdArray.zeros(DType.F32, cfg.vocab()));
-        }
+        int fanIn = cfg.context() * cfg.embed();
+        boolean fix = cfg.initFixes();
+        hidden.weight().assign(NdArray.randn(g, DType.F32, cfg.hidden(), fanIn).mul(fix ? 5.0 / 3 / Math.sqrt(fanIn) : 1));
+        hidden.bias().assign(NdArray.randn(g, DType.F32, cfg.hidden()).mul(fix ? 0.01 : 1));
+        out.weight().assign(NdArray.randn(g, DType.F32, cfg.vocab(), cfg.hidden()).mul(fix ? 0.01 : 1));
+        out.bias().assign(fix ? NdArray.zeros(DType.F32, cfg.vocab()) : NdArray.randn(g, DType.F32, cfg.vocab()));
     }
 
     @Override
