@@ -63,6 +63,22 @@ class TrainerTest {
         assertEquals(numbers(a.curve()).get(3), numbers(r.curve()).getLast());
     }
 
+    @Test
+    void resumeWithDropoutRestoresTheMaskGenerators(@TempDir Path dir) throws IOException {
+        int[] ids = names();
+        dev.jgrad.lm.models.GPT.Config gc = new dev.jgrad.lm.models.GPT.Config(27, 8, 1, 2, 16, 0.2);
+        Trainer.Config full = Trainer.Config.of(12, 4, 8, 3e-3, 7).withEval(6, 2000, 1.0);
+        Trainer.Result a = Trainer.train(new dev.jgrad.lm.models.GPT(gc, new Generator(1)), ids, ids, full, QUIET);
+        Path ckpt = dir.resolve("gpt.safetensors");
+        Trainer.Config half = new Trainer.Config(6, 4, 8, full.optimizer(), full.schedule(), 0, 0, 1.0, 6, 2000, 6,
+                ckpt, null, null, 7);
+        Trainer.train(new dev.jgrad.lm.models.GPT(gc, new Generator(1)), ids, ids, half, QUIET);
+        Trainer.Config rest = new Trainer.Config(12, 4, 8, full.optimizer(), full.schedule(), 0, 0, 1.0, 6, 2000, 6,
+                ckpt, null, null, 7);
+        Trainer.Result r = Trainer.train(new dev.jgrad.lm.models.GPT(gc, new Generator(2)), ids, ids, rest, QUIET);
+        assertEquals(numbers(a.curve()).getLast(), numbers(r.curve()).getLast());
+    }
+
     /** The curve without its timing column, which is the only thing allowed to differ. */
     static java.util.List<java.util.List<Double>> numbers(java.util.List<Trainer.Point> curve) {
         return curve.stream().map(p -> java.util.List.of((double) p.step(), p.trainLoss(), p.valLoss(), p.lr())).toList();

@@ -17,7 +17,7 @@ public final class Dropout extends Module implements Layer {
             throw new IllegalArgumentException("Dropout: probability must be in [0, 1), got " + p);
         }
         this.p = p;
-        this.gen = gen;
+        this.gen = randomSource("rng", gen);
     }
 
     @Override

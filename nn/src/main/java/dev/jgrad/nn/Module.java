@@ -17,6 +17,7 @@ import java.util.Map;
 public abstract class Module {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, dev.jgrad.tensor.Generator> randomSources = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Registers a parameter initialised with a copy of {@code init}. */
@@ -34,12 +35,39 @@ public abstract class Module {
         return module;
     }
 
+    /**
+     * Registers a random generator the module draws from while training (dropout masks), so
+     * checkpoints can save and restore its state for an exact resume.
+     */
+    protected final dev.jgrad.tensor.Generator randomSource(String name, dev.jgrad.tensor.Generator g) {
+        checkName(name);
+        randomSources.put(name, g);
+        return g;
+    }
+
+    /** Every registered random generator under its full dotted name. */
+    public final Map<String, dev.jgrad.tensor.Generator> namedRandomSources() {
+        Map<String, dev.jgrad.tensor.Generator> out = new LinkedHashMap<>();
+        Deque<Map.Entry<String, Module>> stack = new ArrayDeque<>();
+        stack.push(Map.entry("", this));
+        while (!stack.isEmpty()) {
+            var e = stack.pop();
+            e.getValue().randomSources.forEach((n, g) -> out.put(e.getKey() + n, g));
+            List<Map.Entry<String, Module>> kids = new ArrayList<>(e.getValue().children.entrySet());
+            Collections.reverse(kids);
+            for (var k : kids) {
+                stack.push(Map.entry(e.getKey() + k.getKey() + ".", k.getValue()));
+            }
+        }
+        return out;
+    }
+
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid name '" + name
                     + "' (non-empty, no dots)");
         }
-        if (params.containsKey(name) || children.containsKey(name)) {
+        if (params.containsKey(name) || children.containsKey(name) || randomSources.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' registered twice");
         }
     }

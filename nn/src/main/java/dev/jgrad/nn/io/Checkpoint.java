@@ -12,11 +12,14 @@ import java.util.Map;
 /**
  * Full training state in one safetensors file: the model's parameters under their path names
  * (so PyTorch sees the same keys), the optimizer's state under {@code optim.*}, and metadata
- * strings (step, optimizer step count, RNG state, data position, configs).
+ * strings (step, optimizer step count, the states of the model's dropout generators under
+ * {@code rng.*}, the data position, configs).
  */
 public final class Checkpoint {
     public static final String OPTIM_PREFIX = "optim.";
     public static final String OPTIM_STEPS = "optim.steps";
+    /** Metadata prefix of the states of the model's random generators (dropout). */
+    public static final String RNG_PREFIX = "rng.";
 
     private Checkpoint() {
     }
@@ -26,6 +29,7 @@ public final class Checkpoint {
         Map<String, NdArray> tensors = new LinkedHashMap<>();
         model.namedParameters().forEach((n, p) -> tensors.put(n, p.data()));
         Map<String, String> meta = new LinkedHashMap<>(metadata);
+        model.namedRandomSources().forEach((n, g) -> meta.put(RNG_PREFIX + n, Long.toString(g.state())));
         if (optimizer != null) {
             optimizer.stateArrays().forEach((k, v) -> tensors.put(OPTIM_PREFIX + k, v));
             meta.put(OPTIM_STEPS, Long.toString(optimizer.steps()));
@@ -71,6 +75,12 @@ public final class Checkpoint {
             }
         }
         params.forEach((n, p) -> p.assign(c.tensors().get(n)));
+        model.namedRandomSources().forEach((n, g) -> {
+            String state = c.metadata().get(RNG_PREFIX + n);
+            if (state != null) {
+                g.setState(Long.parseLong(state));
+            }
+        });
         return c.metadata();
     }
 }
