@@ -1,5 +1,7 @@
 package dev.jgrad.autograd;
 
+import dev.jgrad.autograd.ops.ViewGradient;
+import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,6 +27,8 @@ final class Engine {
      */
     static Tensor[] run(Tensor[] roots, Tensor[] seeds, boolean retainGraph, boolean createGraph, Tensor[] capture) {
         Map<Function, Tensor> pending = new IdentityHashMap<>();
+        // Pending gradients the engine allocated itself, so it may add into them in place.
+        java.util.Set<Function> owned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         Map<Object, Integer> captureIndex = new IdentityHashMap<>();
         Tensor[] captured = capture == null ? null : new Tensor[capture.length];
         if (capture != null) {
@@ -47,7 +51,7 @@ final class Engine {
                 if (root.isLeaf()) {
                     deliverLeaf(root, seeds[r], captureIndex, captured, createGraph);
                 } else {
-                    pending.merge(root.gradFn(), seeds[r], Tensor::add);
+                    merge(pending, owned, root.gradFn(), seeds[r], createGraph);
                 }
             }
             for (Function f : order) {
@@ -67,6 +71,13 @@ final class Engine {
                 if (f.retained != null && captured == null) {
                     f.retained.setGrad(accumulate(f.retained.grad(), createGraph ? g : g.detach()));
                 }
+                if (!createGraph && f instanceof ViewGradient view && f.next[0] instanceof Function input) {
+                    view.viewOf(ownedBuffer(pending, owned, input, f)).addFrom(g.data());
+                    if (!retainGraph) {
+                        f.release();
+                    }
+                    continue;
+                }
                 Tensor[] grads = f.backward(g);
                 if (grads == null || grads.length != f.next.length) {
                     throw new IllegalStateException(f.name() + ": backward returned "
@@ -84,7 +95,7 @@ final class Engine {
                                 + gi.dtype() + " but the input is " + f.inputTypes[i]);
                     }
                     if (edge instanceof Function fn) {
-                        pending.merge(fn, gi, Tensor::add);
+                        merge(pending, owned, fn, gi, createGraph);
                     } else {
                         deliverLeaf((Tensor) edge, gi, captureIndex, captured, createGraph);
                     }
@@ -95,6 +106,35 @@ final class Engine {
             }
         }
         return captured;
+    }
+
+    /**
+     * Adds a gradient to a node's pending sum. Without createGraph the sum lives in a buffer the
+     * engine owns and grows in place; the additions happen in the same order either way.
+     */
+    private static void merge(Map<Function, Tensor> pending, java.util.Set<Function> owned, Function fn, Tensor g,
+                              boolean createGraph) {
+        Tensor cur = pending.get(fn);
+        if (cur == null) {
+            pending.put(fn, g);
+        } else if (createGraph) {
+            pending.put(fn, cur.add(g));
+        } else {
+            ownedBuffer(pending, owned, fn, null).addFrom(g.data());
+        }
+    }
+
+    /** The node's pending gradient as an engine-owned array (zeros of the input shape if none yet). */
+    private static NdArray ownedBuffer(Map<Function, Tensor> pending, java.util.Set<Function> owned, Function fn,
+                                       Function viewOp) {
+        Tensor cur = pending.get(fn);
+        if (cur != null && owned.contains(fn)) {
+            return cur.data();
+        }
+        NdArray buf = cur != null ? cur.data().copy() : NdArray.zeros(viewOp.inputTypes[0], viewOp.inputShapes[0]);
+        pending.put(fn, Tensor.of(buf));
+        owned.add(fn);
+        return buf;
     }
 
     private static void deliverLeaf(Tensor leaf, Tensor g, Map<Object, Integer> captureIndex, Tensor[] captured,

@@ -64,20 +64,26 @@ public final class LSTM extends Module {
         return new State(h, c);
     }
 
-    /** One step of layer l: (B, in) input, (B, H) state → new (h, c). */
-    public Tensor[] cell(int l, Tensor x, Tensor h, Tensor c) {
-        Tensor gates = x.matmul(wih[l].tensor().t()).add(bih[l].tensor())
-                .add(h.matmul(whh[l].tensor().t())).add(bhh[l].tensor());          // (B, 4H)
+    /**
+     * One step of layer l from precomputed input gates {@code xg} = x W_ihᵀ + b_ih + b_hh (B, 4H)
+     * and the transposed recurrent weight {@code whhT} (H, 4H): returns the new (h, c).
+     */
+    private Tensor[] step(Tensor xg, Tensor whhT, Tensor h, Tensor c) {
+        Tensor gates = xg.add(h.matmul(whhT));                                     // (B, 4H)
         Tensor[] q = gates.chunk(4, -1);
         Tensor i = q[0].sigmoid();
         Tensor f = q[1].sigmoid();
-        Tensor gg = q[2].tanh();
+        Tensor g = q[2].tanh();
         Tensor o = q[3].sigmoid();
-        Tensor c2 = f.mul(c).add(i.mul(gg));
+        Tensor c2 = f.mul(c).add(i.mul(g));
         return new Tensor[] {o.mul(c2.tanh()), c2};
     }
 
-    /** Runs (B, T, I) inputs from {@code state} (null: zeros). */
+    /**
+     * Runs (B, T, I) inputs from {@code state} (null: zeros), layer by layer: each layer's input
+     * projection is one matmul over all T steps, and only the recurrent product stays in the
+     * time loop (with its weight transposed once, not at every step).
+     */
     public Result forward(Tensor x, State state) {
         if (x.rank() != 3 || x.size(2) != input) {
             throw new IllegalArgumentException("LSTM(" + input + " -> " + hidden + "): expects (B, T, " + input
@@ -88,18 +94,23 @@ public final class LSTM extends Module {
         State s = state == null ? zeroState(b, x.dtype()) : state;
         Tensor[] h = s.h().clone();
         Tensor[] c = s.c().clone();
-        Tensor[] outs = new Tensor[t];
-        for (int step = 0; step < t; step++) {
-            Tensor in = x.select(1, step);
-            for (int l = 0; l < layers(); l++) {
-                Tensor[] hc = cell(l, in, h[l], c[l]);
+        if (t == 0) {
+            return new Result(Tensor.of(NdArray.zeros(x.dtype(), b, 0, hidden)), new State(h, c));
+        }
+        Tensor seq = x;                                                            // (B, T, in)
+        for (int l = 0; l < layers(); l++) {
+            Tensor pre = seq.matmul(wih[l].tensor().t().contiguous())
+                    .add(bih[l].tensor()).add(bhh[l].tensor());                    // (B, T, 4H)
+            Tensor whhT = whh[l].tensor().t().contiguous();                        // (H, 4H)
+            Tensor[] outs = new Tensor[t];
+            for (int step = 0; step < t; step++) {
+                Tensor[] hc = step(pre.select(1, step), whhT, h[l], c[l]);
                 h[l] = hc[0];
                 c[l] = hc[1];
-                in = hc[0];
+                outs[step] = hc[0];
             }
-            outs[step] = in;
+            seq = Tensor.stack(1, outs);                                           // (B, T, H)
         }
-        Tensor out = t == 0 ? Tensor.of(NdArray.zeros(x.dtype(), b, 0, hidden)) : Tensor.stack(1, outs);
-        return new Result(out, new State(h, c));
+        return new Result(seq, new State(h, c));
     }
 }

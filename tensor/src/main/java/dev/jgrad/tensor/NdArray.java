@@ -415,6 +415,24 @@ public final class NdArray {
         return this;
     }
 
+    /**
+     * Adds {@code src} (broadcast to this shape, same dtype) into this array's elements, in
+     * place: for accumulating gradients and optimizer state without allocating.
+     */
+    public NdArray addFrom(NdArray src) {
+        sameDtype("addFrom", this, src);
+        if (!src.shape().broadcastsTo(shape())) {
+            throw new IllegalArgumentException("addFrom: source shape " + src.shape() + " cannot be broadcast to "
+                    + shape());
+        }
+        if (layout.hasExpandedDims()) {
+            throw new IllegalArgumentException("addFrom: destination of shape " + shape()
+                    + " has overlapping (expanded) elements; writing to it would be ambiguous");
+        }
+        backend().addInto(this, src.broadcastTo(shape()));
+        return this;
+    }
+
     // ---------------------------------------------------------------- elementwise
 
     static Backend backend() {

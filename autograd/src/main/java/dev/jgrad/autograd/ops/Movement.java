@@ -73,7 +73,7 @@ public final class Movement {
     }
 
     /** [start:end:step] along one dim; the gradient is scattered into zeros of the input shape. */
-    public static final class Slice extends Function {
+    public static final class Slice extends Function implements ViewGradient {
         private final int dim;
         private final int start;
         private final int end;
@@ -94,6 +94,10 @@ public final class Movement {
 
         @Override protected Tensor[] backward(Tensor g) {
             return new Tensor[] {new SliceScatter(inputShape, dim, start, end, step).apply(g)};
+        }
+
+        @Override public NdArray viewOf(NdArray inputShaped) {
+            return inputShaped.slice(dim, start, end, step);
         }
     }
 
@@ -124,7 +128,7 @@ public final class Movement {
         }
     }
 
-    public static final class Select extends Function {
+    public static final class Select extends Function implements ViewGradient {
         private final int dim;
         private final int index;
         private Shape inputShape;
@@ -143,6 +147,10 @@ public final class Movement {
             int d = Shape.normalizeDim("select", dim, inputShape.rank());
             int i = index < 0 ? index + inputShape.size(d) : index;
             return new Tensor[] {new SliceScatter(inputShape, d, i, i + 1, 1).apply(g.unsqueeze(d))};
+        }
+
+        @Override public NdArray viewOf(NdArray inputShaped) {
+            return inputShaped.select(dim, index);
         }
     }
 

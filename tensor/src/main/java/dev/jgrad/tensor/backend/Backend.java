@@ -35,6 +35,9 @@ public interface Backend {
     /** Writes {@code src} (already broadcast to dst's shape, same dtype) into the view {@code dst}. */
     void copyInto(NdArray dst, NdArray src);
 
+    /** Adds {@code src} (already broadcast to dst's shape, same dtype) into the view {@code dst}, in place. */
+    void addInto(NdArray dst, NdArray src);
+
     /** Batched matrix product of (..., M, K) and (..., K, N); batch dims already broadcast equal. */
     NdArray matmul(NdArray a, NdArray b);
 

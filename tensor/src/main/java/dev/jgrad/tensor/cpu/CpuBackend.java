@@ -228,6 +228,11 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    @Override
+    public void addInto(NdArray dst, NdArray src) {
+        accumulate(dst, src);
+    }
+
     /** dst[...] += src[...] elementwise over dst's (view) shape; used by the index-add family. */
     static void accumulate(NdArray dst, NdArray src) {
         Strided plan = Strided.plan(dst.shape(), dst.layout(), src.layout());
