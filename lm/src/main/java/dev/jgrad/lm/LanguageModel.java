@@ -16,8 +16,10 @@ public interface LanguageModel {
 
     int vocabSize();
 
-    /** Longest window {@code logits} accepts (GPT: its block size; the others: unbounded). */
-    int blockSize();
+    /** Longest window {@code logits} accepts: unbounded unless the model has a fixed block size (GPT). */
+    default int blockSize() {
+        return Integer.MAX_VALUE;
+    }
 
     /** How many previous tokens one prediction can depend on (bigram 1, MLP n, LSTM/GPT: the window). */
     int contextLength();

@@ -81,11 +81,6 @@ public final class CountsBigramLM implements LanguageModel {
     }
 
     @Override
-    public int blockSize() {
-        return Integer.MAX_VALUE;
-    }
-
-    @Override
     public int contextLength() {
         return 1;
     }

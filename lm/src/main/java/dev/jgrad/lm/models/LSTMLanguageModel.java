@@ -49,11 +49,6 @@ public final class LSTMLanguageModel extends Module implements LanguageModel {
     }
 
     @Override
-    public int blockSize() {
-        return Integer.MAX_VALUE;
-    }
-
-    @Override
     public int contextLength() {
         return Integer.MAX_VALUE;
     }

@@ -59,11 +59,6 @@ public final class MLPLanguageModel extends Module implements LanguageModel {
     }
 
     @Override
-    public int blockSize() {
-        return Integer.MAX_VALUE;
-    }
-
-    @Override
     public int contextLength() {
         return cfg.context();
     }

@@ -31,11 +31,6 @@ public final class NeuralBigramLM extends Module implements LanguageModel {
     }
 
     @Override
-    public int blockSize() {
-        return Integer.MAX_VALUE;
-    }
-
-    @Override
     public int contextLength() {
         return 1;
     }

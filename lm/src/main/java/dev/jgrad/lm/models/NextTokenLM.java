@@ -55,11 +55,6 @@ public final class NextTokenLM extends Module implements LanguageModel {
     }
 
     @Override
-    public int blockSize() {
-        return Integer.MAX_VALUE;
-    }
-
-    @Override
     public int contextLength() {
         return contextualizer == null ? 1 : Integer.MAX_VALUE;
     }
