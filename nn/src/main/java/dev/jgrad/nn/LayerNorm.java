@@ -15,13 +15,18 @@ public final class LayerNorm extends Module implements Layer {
     private final Parameter bias;
 
     public LayerNorm(int size, double eps, DType dtype) {
+        this(size, eps, true, dtype);
+    }
+
+    /** @param bias false for a LayerNorm with a gain only (nanoGPT's bias=False) */
+    public LayerNorm(int size, double eps, boolean bias, DType dtype) {
         if (size <= 0 || !(eps > 0)) {
             throw new IllegalArgumentException("LayerNorm: need size > 0 and eps > 0, got " + size + ", " + eps);
         }
         this.size = size;
         this.eps = eps;
         this.weight = parameter("weight", NdArray.ones(dtype, size));
-        this.bias = parameter("bias", NdArray.zeros(dtype, size));
+        this.bias = bias ? parameter("bias", NdArray.zeros(dtype, size)) : null;
     }
 
     public LayerNorm(int size) {
@@ -37,6 +42,7 @@ public final class LayerNorm extends Module implements Layer {
         int[] last = {-1};
         Tensor centered = x.sub(x.mean(last, true));
         Tensor var = centered.mul(centered).mean(last, true);
-        return centered.mul(var.add(eps).rsqrt()).mul(weight.tensor()).add(bias.tensor());
+        Tensor y = centered.mul(var.add(eps).rsqrt()).mul(weight.tensor());
+        return bias == null ? y : y.add(bias.tensor());
     }
 }

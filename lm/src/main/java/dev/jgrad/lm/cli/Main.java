@@ -27,7 +27,7 @@ import java.util.Set;
 /** The {@code ./jgrad} command line: ladder, train, sample, eval and the engine demo. */
 public final class Main {
     private static final Set<String> MODEL_KEYS = Set.of("k", "embd", "context", "hidden", "init-fixes", "layers", "block",
-            "heads", "dropout");
+            "heads", "dropout", "bias");
     private static final Set<String> TRAIN_KEYS = union(MODEL_KEYS, Set.of("model", "data", "steps", "batch", "lr",
             "min-lr", "warmup", "weight-decay", "clip", "eval-every", "eval-tokens", "checkpoint", "checkpoint-every",
             "out", "seed", "metrics-json", "sample-tokens", "temperature"));
@@ -92,7 +92,7 @@ public final class Main {
         out.println("  train    --model counts|bigram|mlp|lstm|gpt  --data FILE  --steps N  --batch B  --block T  --lr LR");
         out.println("           --min-lr  --warmup  --weight-decay  --clip  --eval-every  --checkpoint FILE (resumes if present)");
         out.println("           --checkpoint-every N  --out DIR  --seed  --metrics-json FILE  and model sizes:");
-        out.println("           --embd --hidden --layers --heads --context --dropout --k");
+        out.println("           --embd --hidden --layers --heads --context --dropout --bias true|false --k");
         out.println("  sample   --checkpoint FILE --prompt TEXT --tokens N --temperature T --top-k K --top-p P --greedy --seed S --stop TEXT");
         out.println("  eval     --checkpoint FILE [--data FILE]: perplexity and bits per character on the last 10% of the text");
         out.println("  experiment names-bigram|names-mlp --data names.txt [--init-fixes] [--steps N]: makemore's published runs");

@@ -44,6 +44,7 @@ final class Models {
                 d.put("heads", "4");
                 d.put("embd", "128");
                 d.put("dropout", "0");
+                d.put("bias", "true");
             }
             default -> throw new IllegalArgumentException("unknown model '" + kind
                     + "' (expected counts, bigram, mlp, lstm or gpt)");
@@ -61,7 +62,7 @@ final class Models {
             case "lstm" -> new LSTMLanguageModel(new LSTMLanguageModel.Config(vocab, integer(o, "embd"),
                     integer(o, "hidden"), integer(o, "layers")), g);
             case "gpt" -> new GPT(new GPT.Config(vocab, integer(o, "block"), integer(o, "layers"), integer(o, "heads"),
-                    integer(o, "embd"), dbl(o, "dropout")), g);
+                    integer(o, "embd"), dbl(o, "dropout"), !"false".equals(o.getOrDefault("bias", "true"))), g);
             default -> throw new IllegalArgumentException("unknown model '" + kind + "'");
         };
     }

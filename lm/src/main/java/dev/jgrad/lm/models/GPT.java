@@ -26,7 +26,8 @@ import java.util.List;
  * C channels (nEmbd), nh heads, hs head size, V vocabulary.
  */
 public final class GPT extends Module implements LanguageModel {
-    public record Config(int vocab, int blockSize, int nLayer, int nHead, int nEmbd, double dropout) {
+    /** @param bias whether Linear and LayerNorm layers carry biases (nanoGPT's shakespeare config: false) */
+    public record Config(int vocab, int blockSize, int nLayer, int nHead, int nEmbd, double dropout, boolean bias) {
         public Config {
             if (vocab <= 0 || blockSize <= 0 || nLayer <= 0 || nHead <= 0 || nEmbd <= 0 || nEmbd % nHead != 0) {
                 throw new IllegalArgumentException("GPT.Config: sizes must be positive and nEmbd divisible by nHead, got "
@@ -35,6 +36,10 @@ public final class GPT extends Module implements LanguageModel {
             if (!(dropout >= 0 && dropout < 1)) {
                 throw new IllegalArgumentException("GPT.Config: dropout must be in [0, 1), got " + dropout);
             }
+        }
+
+        public Config(int vocab, int blockSize, int nLayer, int nHead, int nEmbd, double dropout) {
+            this(vocab, blockSize, nLayer, nHead, nEmbd, dropout, true);
         }
     }
 
@@ -50,6 +55,15 @@ public final class GPT extends Module implements LanguageModel {
         }
     }
 
+    /** GPT-2 starts every bias at zero. */
+    static void zeroBiases(Linear... layers) {
+        for (Linear l : layers) {
+            if (l.bias() != null) {
+                l.bias().assign(NdArray.zeros(DType.F32, l.bias().shape().dims()));
+            }
+        }
+    }
+
     static final class CausalSelfAttention extends Module {
         private final int nHead;
         private final Linear qkv;
@@ -58,13 +72,12 @@ public final class GPT extends Module implements LanguageModel {
 
         CausalSelfAttention(Config c, Generator g) {
             nHead = c.nHead();
-            qkv = child("qkv", new Linear(c.nEmbd(), 3 * c.nEmbd(), true, g, DType.F32));
-            proj = child("proj", new Linear(c.nEmbd(), c.nEmbd(), true, g, DType.F32));
+            qkv = child("qkv", new Linear(c.nEmbd(), 3 * c.nEmbd(), c.bias(), g, DType.F32));
+            proj = child("proj", new Linear(c.nEmbd(), c.nEmbd(), c.bias(), g, DType.F32));
             residDrop = child("drop", new Dropout(c.dropout(), g));
             qkv.weight().assign(Init.normal(g, DType.F32, 0.02, 3 * c.nEmbd(), c.nEmbd()));
-            qkv.bias().assign(NdArray.zeros(DType.F32, 3 * c.nEmbd()));
             proj.weight().assign(Init.normal(g, DType.F32, 0.02 / Math.sqrt(2.0 * c.nLayer()), c.nEmbd(), c.nEmbd()));
-            proj.bias().assign(NdArray.zeros(DType.F32, c.nEmbd()));
+            zeroBiases(qkv, proj);
         }
 
         Tensor forward(Tensor x, KvCache cache, int layer) {
@@ -97,13 +110,12 @@ public final class GPT extends Module implements LanguageModel {
         private final Dropout drop;
 
         Mlp(Config c, Generator g) {
-            fc = child("fc", new Linear(c.nEmbd(), 4 * c.nEmbd(), true, g, DType.F32));
-            proj = child("proj", new Linear(4 * c.nEmbd(), c.nEmbd(), true, g, DType.F32));
+            fc = child("fc", new Linear(c.nEmbd(), 4 * c.nEmbd(), c.bias(), g, DType.F32));
+            proj = child("proj", new Linear(4 * c.nEmbd(), c.nEmbd(), c.bias(), g, DType.F32));
             drop = child("drop", new Dropout(c.dropout(), g));
             fc.weight().assign(Init.normal(g, DType.F32, 0.02, 4 * c.nEmbd(), c.nEmbd()));
-            fc.bias().assign(NdArray.zeros(DType.F32, 4 * c.nEmbd()));
             proj.weight().assign(Init.normal(g, DType.F32, 0.02 / Math.sqrt(2.0 * c.nLayer()), c.nEmbd(), 4 * c.nEmbd()));
-            proj.bias().assign(NdArray.zeros(DType.F32, c.nEmbd()));
+            zeroBiases(fc, proj);
         }
 
         Tensor forward(Tensor x) {
@@ -118,9 +130,9 @@ public final class GPT extends Module implements LanguageModel {
         private final Mlp mlp;
 
         Block(Config c, Generator g) {
-            ln1 = child("ln1", new LayerNorm(c.nEmbd()));
+            ln1 = child("ln1", new LayerNorm(c.nEmbd(), 1e-5, c.bias(), DType.F32));
             attn = child("attn", new CausalSelfAttention(c, g));
-            ln2 = child("ln2", new LayerNorm(c.nEmbd()));
+            ln2 = child("ln2", new LayerNorm(c.nEmbd(), 1e-5, c.bias(), DType.F32));
             mlp = child("mlp", new Mlp(c, g));
         }
 
@@ -149,7 +161,7 @@ public final class GPT extends Module implements LanguageModel {
             blocks[i] = new Block(cfg, g);
         }
         child("blocks", new ModuleList<>(List.of(blocks)));
-        lnf = child("lnf", new LayerNorm(cfg.nEmbd()));
+        lnf = child("lnf", new LayerNorm(cfg.nEmbd(), 1e-5, cfg.bias(), DType.F32));
     }
 
     public Config config() {
