@@ -5,10 +5,12 @@ import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reverse-mode sweep over the tape. Nodes are found with an explicit stack (no recursion, so
@@ -28,7 +30,7 @@ final class Engine {
     static Tensor[] run(Tensor[] roots, Tensor[] seeds, boolean retainGraph, boolean createGraph, Tensor[] capture) {
         Map<Function, Tensor> pending = new IdentityHashMap<>();
         // Pending gradients the engine allocated itself, so it may add into them in place.
-        java.util.Set<Function> owned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Function> owned = Collections.newSetFromMap(new IdentityHashMap<>());
         Map<Object, Integer> captureIndex = new IdentityHashMap<>();
         Tensor[] captured = capture == null ? null : new Tensor[capture.length];
         if (capture != null) {
@@ -112,7 +114,7 @@ final class Engine {
      * Adds a gradient to a node's pending sum. Without createGraph the sum lives in a buffer the
      * engine owns and grows in place; the additions happen in the same order either way.
      */
-    private static void merge(Map<Function, Tensor> pending, java.util.Set<Function> owned, Function fn, Tensor g,
+    private static void merge(Map<Function, Tensor> pending, Set<Function> owned, Function fn, Tensor g,
                               boolean createGraph) {
         Tensor cur = pending.get(fn);
         if (cur == null) {
@@ -125,7 +127,7 @@ final class Engine {
     }
 
     /** The node's pending gradient as an engine-owned array (zeros of the input shape if none yet). */
-    private static NdArray ownedBuffer(Map<Function, Tensor> pending, java.util.Set<Function> owned, Function fn,
+    private static NdArray ownedBuffer(Map<Function, Tensor> pending, Set<Function> owned, Function fn,
                                        Function viewOp) {
         Tensor cur = pending.get(fn);
         if (cur != null && owned.contains(fn)) {
