@@ -110,6 +110,27 @@ final class MovementSpecs {
                     }
                     return in[0].reshape(out);
                 }));
+        // Pieces of a non-leaf tensor put back together: several slice/select gradients must add
+        // into one buffer of the intermediate (the engine's in-place path for views).
+        t.add(OpSpec.of("unbind_restack", () -> Generators.shapes(1, OpSpecs.MAX_RANK, 1, OpSpecs.MAX_DIM).flatMap(s ->
+                        Combinators.combine(Arbitraries.longs(), Arbitraries.longs()).as((seed, c) ->
+                                new Inputs(new NdArray[] {fill(s, Domain.ANY, DType.F64, seed)},
+                                        new int[] {pick(c, 1, s.length)}))),
+                (in, p) -> {
+                    var x = in[0].mul(1.5);
+                    var parts = new dev.jgrad.autograd.Tensor[x.size(p[0])];
+                    for (int i = 0; i < parts.length; i++) {
+                        parts[i] = x.select(p[0], i);
+                    }
+                    return dev.jgrad.autograd.Tensor.stack(p[0], parts);
+                },
+                (in, p) -> in[0].map(v -> 1.5 * v)));
+        t.add(OpSpec.of("split_recat", () -> Generators.shapes(1, OpSpecs.MAX_RANK, 1, OpSpecs.MAX_DIM).flatMap(s ->
+                        Combinators.combine(Arbitraries.longs(), Arbitraries.longs()).as((seed, c) ->
+                                new Inputs(new NdArray[] {fill(s, Domain.ANY, DType.F64, seed)},
+                                        new int[] {pick(c, 1, s.length), 1 + pick(c, 2, 3)}))),
+                (in, p) -> dev.jgrad.autograd.Tensor.cat(p[0], in[0].exp().split(p[1], p[0])),
+                (in, p) -> in[0].map(Math::exp)));
         t.add(OpSpec.of("transpose_contiguous", () -> withParams(2, (s, c) -> new int[0]),
                 (in, p) -> in[0].transpose(0, 1).contiguous(),
                 (in, p) -> in[0].permute(swap(in[0].rank(), 0, 1))));

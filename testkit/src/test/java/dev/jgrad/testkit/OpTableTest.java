@@ -48,7 +48,7 @@ class OpTableTest {
         hit("gradients", c);
     }
 
-    @Property(tries = 1500, seed = "20261125", shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
+    @Property(tries = 2000, seed = "20261125", shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
     void gradientsOfGradientsAreRight(@ForAll("anyCase") OpCase c) {
         OpProperties.gradgradcheckPasses(c);
         hit("second order", c);
