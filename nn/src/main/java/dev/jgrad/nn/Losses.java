@@ -101,14 +101,16 @@ public final class Losses {
             Tensor logits = saved(0);
             int n = targets.length;
             int v = logits.size(1);
-            NdArray onehot = NdArray.zeros(logits.dtype(), n, v);
-            NdArray keep = NdArray.zeros(logits.dtype(), n, 1);
+            int[] hot = new int[n * v];
+            int[] kept = new int[n];
             for (int i = 0; i < n; i++) {
                 if (targets[i] != ignoreIndex) {
-                    onehot.narrow(0, i, 1).narrow(1, targets[i], 1).copyFrom(NdArray.ones(logits.dtype(), 1, 1));
-                    keep.narrow(0, i, 1).copyFrom(NdArray.ones(logits.dtype(), 1, 1));
+                    hot[i * v + targets[i]] = 1;
+                    kept[i] = 1;
                 }
             }
+            NdArray onehot = NdArray.of(hot, n, v).to(logits.dtype());
+            NdArray keep = NdArray.of(kept, n, 1).to(logits.dtype());
             double scale = reduction == Reduction.MEAN ? 1.0 / counted : 1.0;
             Tensor d = logits.softmax(1).sub(Tensor.of(onehot)).mul(Tensor.of(keep.mul(scale)));
             return new Tensor[] {d.mul(g)};

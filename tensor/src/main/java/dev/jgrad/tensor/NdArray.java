@@ -239,11 +239,11 @@ public final class NdArray {
 
     /** Values in logical (row-major) order as float, converting if needed. */
     public float[] toFloatArray() {
-        return to(DType.F32).contiguousCopyIfShared().f32;
+        return ownedCopy(DType.F32).f32;
     }
 
     public double[] toDoubleArray() {
-        return to(DType.F64).contiguousCopyIfShared().f64;
+        return ownedCopy(DType.F64).f64;
     }
 
     /** Values in logical order as int; floating values must be integral. */
@@ -260,12 +260,12 @@ public final class NdArray {
             }
             return out;
         }
-        return contiguousCopyIfShared().i32;
+        return ownedCopy(DType.I32).i32;
     }
 
-    /** A contiguous array that owns its storage exactly (a fresh copy unless already exact). */
-    private NdArray contiguousCopyIfShared() {
-        return backend().unary(UnaryOp.COPY, this);
+    /** A fresh contiguous array of {@code target} dtype: one copy, whether or not a conversion is needed. */
+    private NdArray ownedCopy(DType target) {
+        return target == dtype ? backend().unary(UnaryOp.COPY, this) : backend().convert(this, target);
     }
 
     /** Converts to another dtype (a copy; floating to I32 truncates toward zero). */
