@@ -306,49 +306,69 @@ public final class CpuBackend implements Backend {
         if (out.numel() == 0) {
             return out;
         }
-        // The SIMD kernel streams rows of B: give it unit column stride.
-        NdArray bb = a.dtype() == DType.F32 && simd && b.layout().stride(-1) != 1 ? b.contiguous() : b;
         int[] as = a.layout().strides();
-        int[] bs = bb.layout().strides();
+        int[] bs = b.layout().strides();
         int[] batchDims = java.util.Arrays.copyOf(outDims, r - 2);
+        int sam = as[r - 2];
+        int sak = as[r - 1];
+        int sbk = bs[r - 2];
+        int sbn = bs[r - 1];
+        // Storage offsets of each batch's A and B (batch dims may be broadcast, stride 0).
+        int[] aOff = new int[batch];
+        int[] bOff = new int[batch];
+        for (int bi = 0; bi < batch; bi++) {
+            int ao = a.layout().offset();
+            int bo = b.layout().offset();
+            int rem = bi;
+            for (int d = batchDims.length - 1; d >= 0; d--) {
+                int idx = rem % batchDims[d];
+                rem /= batchDims[d];
+                ao += idx * as[d];
+                bo += idx * bs[d];
+            }
+            aOff[bi] = ao;
+            bOff[bi] = bo;
+        }
+        if (a.dtype() == DType.F32 && simd) {
+            float[] av = a.storageF32();
+            float[] bv = b.storageF32();
+            float[] cv = out.storageF32();
+            long work = (long) m * n * k;
+            if (batch == 1 || (batch < 2 * Parallel.threads() && work >= 4 * Gemm.PARALLEL_MIN)) {
+                // Few products, each big enough to split across the pool by itself.
+                for (int bi = 0; bi < batch; bi++) {
+                    Gemm.sgemm(av, aOff[bi], sam, sak, bv, bOff[bi], sbk, sbn, cv, bi * m * n, n, m, n, k, false, true);
+                }
+            } else {
+                // Many products (attention heads): whole products per task.
+                int grain = (int) Math.max(1, Gemm.PARALLEL_MIN / Math.max(work, 1));
+                Parallel.forRange(batch, grain, (lo, hi) -> {
+                    for (int bi = lo; bi < hi; bi++) {
+                        Gemm.sgemm(av, aOff[bi], sam, sak, bv, bOff[bi], sbk, sbn, cv, bi * m * n, n, m, n, k, false,
+                                false);
+                    }
+                });
+            }
+            return out;
+        }
         int rowBlock = 16;
         int blocks = (m + rowBlock - 1) / rowBlock;
         long flopsPerTask = 2L * rowBlock * n * Math.max(k, 1);
         int grain = (int) Math.max(1, (1L << 21) / flopsPerTask);
-        boolean vec = simd;
         Parallel.forRange(batch * blocks, grain, (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int bi = t / blocks;
                 int rowLo = (t % blocks) * rowBlock;
                 int rowHi = Math.min(m, rowLo + rowBlock);
-                int ao = a.layout().offset();
-                int bo = bb.layout().offset();
-                int rem = bi;
-                for (int d = batchDims.length - 1; d >= 0; d--) {
-                    int idx = rem % batchDims[d];
-                    rem /= batchDims[d];
-                    ao += idx * as[d];
-                    bo += idx * bs[d];
-                }
-                int co = bi * m * n;
-                int sam = as[r - 2];
-                int sak = as[r - 1];
-                int sbk = bs[r - 2];
-                int sbn = bs[r - 1];
+                int ao = aOff[bi] + rowLo * sam;
+                int co = bi * m * n + rowLo * n;
                 switch (a.dtype()) {
-                    case F32 -> {
-                        if (vec) {
-                            MatmulKernels.simd(a.storageF32(), ao, sam, sak, bb.storageF32(), bo, sbk,
-                                    out.storageF32(), co, n, k, rowLo, rowHi);
-                        } else {
-                            MatmulKernels.naive(a.storageF32(), ao + rowLo * sam, sam, sak, bb.storageF32(), bo, sbk,
-                                    sbn, out.storageF32(), co + rowLo * n, rowHi - rowLo, n, k);
-                        }
-                    }
-                    case F64 -> MatmulKernels.naiveF64(a.storageF64(), ao + rowLo * sam, sam, sak, bb.storageF64(),
-                            bo, sbk, sbn, out.storageF64(), co + rowLo * n, rowHi - rowLo, n, k);
-                    case I32 -> MatmulKernels.naiveI32(a.storageI32(), ao + rowLo * sam, sam, sak, bb.storageI32(),
-                            bo, sbk, sbn, out.storageI32(), co + rowLo * n, rowHi - rowLo, n, k);
+                    case F32 -> MatmulKernels.naive(a.storageF32(), ao, sam, sak, b.storageF32(), bOff[bi], sbk, sbn,
+                            out.storageF32(), co, rowHi - rowLo, n, k);
+                    case F64 -> MatmulKernels.naiveF64(a.storageF64(), ao, sam, sak, b.storageF64(), bOff[bi], sbk,
+                            sbn, out.storageF64(), co, rowHi - rowLo, n, k);
+                    case I32 -> MatmulKernels.naiveI32(a.storageI32(), ao, sam, sak, b.storageI32(), bOff[bi], sbk,
+                            sbn, out.storageI32(), co, rowHi - rowLo, n, k);
                 }
             }
         });

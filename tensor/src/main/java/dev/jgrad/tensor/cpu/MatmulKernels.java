@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Matrix-multiply kernels, numbered from the obvious to the fast (llm.c keeps its naive kernel
- * beside the tuned one). All compute C (M, N) = A (M, K) x B (K, N) for one matrix, reading A
+ * beside the tuned one); kernel 2, the packed GEMM, is {@link Gemm}. All compute C (M, N) = A (M, K) x B (K, N) for one matrix, reading A
  * and B through strides and writing a contiguous C with row stride N; each output element is
  * summed in ascending k by one thread, so results never depend on the thread count.
  */
@@ -63,8 +63,9 @@ public final class MatmulKernels {
     }
 
     /**
-     * Kernel 1: register-blocked SIMD for rows [rowLo, rowHi) of C. B must have unit column
-     * stride (the backend makes it so); A may have any strides. k is blocked by {@link #KC} and
+     * Kernel 1: register-blocked SIMD for rows [rowLo, rowHi) of C, reading B's rows in place.
+     * {@link Gemm} uses it for products of few rows, where packing B costs more than it saves.
+     * B must have unit column stride; A may have any strides. k is blocked by {@link #KC} and
      * blocks are added to C in ascending order, so the summation order is fixed.
      */
     public static void simd(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk,

@@ -1,0 +1,464 @@
+package dev.jgrad.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packed F32 GEMM in the BLIS layout: C (m, n) = A (m, k) x B (k, n), or C += A x B.
+ *
+ * <p>C is cut into tiles of {@link #MC} rows x {@code nb} columns, one task each, and all tasks
+ * run in one parallel region (every extra region costs a pool wake-up, about as much as packing
+ * a whole 512 x 512 operand). A task walks the k-slabs of {@link #KC} in ascending order; for
+ * each it needs its A block (MC x KC, packed into {@code MR}-tall slivers, L2-resident) and its
+ * B block (KC x nb, packed into {@code NR}-wide slivers, one sliver L1-resident at a time).
+ * Blocks are packed on demand by whichever task needs them first, and the others wait for that
+ * one block; a packer never waits on anything, so this cannot deadlock, however many threads the
+ * pool actually gives us. Packing reads A and B through arbitrary strides, so A x B^T and
+ * A^T x B cost no transpose copy, and it zero-pads partial slivers so the micro-kernel never
+ * branches.
+ *
+ * <p>Summation order is fixed: every C element is one FMA chain over k in ascending order (a
+ * later slab's accumulators start from what the earlier slab left in C), computed by exactly one
+ * task. Results are bit-identical for any thread count.
+ */
+final class Gemm {
+    private static final VectorSpecies<Float> S = SimdKernels.S;
+    private static final int L = SimdKernels.L;
+    /**
+     * Micro-tile rows. MR x 2 vectors of accumulators: 6 x 2 = 12 of AVX2's 16 registers, 12 x 2 =
+     * 24 of AVX-512's 32 (measured at n = 512 on one core: 6 x 32 reached 131 GFLOP/s, 12 x 32 reached 152).
+     */
+    static final int MR = L >= 16 ? 12 : 6;
+    static final int NR = 2 * L;
+    /** k-slab: one packed B sliver (KC x NR) stays in L1 while the A slivers stream past. */
+    static final int KC = 256;
+    /** Rows of one task: its packed A block (MC x KC) stays in L2. */
+    static final int MC = 16 * MR;
+    /** Floats each pack buffer may hold; larger products are done in super-blocks. */
+    static final int PACK_BUDGET = 1 << 22;
+    /** At most this many rows (and whole vectors of columns) take the unpacked kernel. */
+    static final int SMALL_M = 64;
+    /** Below this many multiply-adds one thread does the whole product (forking costs more). */
+    static final long PARALLEL_MIN = 1L << 18;
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** Pack buffers of one calling thread, grown on demand and reused by every later call. */
+    private static final class Buffers {
+        float[] a = new float[0];
+        float[] b = new float[0];
+
+        float[] a(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] b(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
+        }
+    }
+
+    private Gemm() {
+    }
+
+    /**
+     * C[co + i*ldc + j] (=|+=) sum_p A[ao + i*sam + p*sak] * B[bo + p*sbk + j*sbn].
+     *
+     * @param accumulate add into C instead of overwriting it
+     * @param parallel   whether this call may use the pool (false inside pool tasks)
+     */
+    static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                      float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel) {
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, parallel, PACK_BUDGET);
+    }
+
+    /** As above, with the pack-buffer bound as a parameter so tests can force super-blocks. */
+    static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                      float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel,
+                      int packBudget) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        boolean par = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN;
+        if (!accumulate && !par && m <= SMALL_M && sbn == 1 && n % L == 0 && ldc == n) {
+            // Few rows: packing B would cost more than it saves; stream B's rows directly.
+            MatmulKernels.simd(a, ao, sam, sak, b, bo, sbk, c, co, n, k, 0, m);
+            return;
+        }
+        // Super-blocks keep the packed copies of A (ms x k) and B (k x ns) within PACK_BUDGET.
+        int ms = Math.max(MC, packBudget / k / MC * MC);
+        int ns = Math.max(NR, packBudget / k / NR * NR);
+        Buffers buf = BUFFERS.get();
+        for (int ic = 0; ic < m; ic += ms) {
+            for (int jc = 0; jc < n; jc += ns) {
+                region(a, ao + ic * sam, sam, sak, b, bo + jc * sbn, sbk, sbn, c, co + ic * ldc + jc, ldc,
+                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, buf);
+            }
+        }
+    }
+
+    private static void region(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                               float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean par,
+                               Buffers buf) {
+        int slabs = (k + KC - 1) / KC;
+        int aSlivers = (m + MR - 1) / MR;
+        int bSlivers = (n + NR - 1) / NR;
+        int rowTasks = (m + MC - 1) / MC;
+        int nb = slivesPerTask(rowTasks, bSlivers, par);
+        int colTasks = (bSlivers + nb - 1) / nb;
+        // Packed layout: slab by slab; within a slab, sliver after sliver, each kc deep.
+        float[] pa = buf.a(aSlivers * MR * k);
+        float[] pb = buf.b(bSlivers * NR * k);
+        Packing packing = new Packing(rowTasks * slabs, colTasks * slabs);
+        Parallel.Range tasks = (lo, hi) -> {
+            float[] edge = new float[MR * NR];
+            // Slab-major over this chunk's tiles: the packed B slab is reused from L2 by every tile.
+            for (int q = 0; q < slabs; q++) {
+                int pc = q * KC;
+                int kc = Math.min(KC, k - pc);
+                int aSlab = pc * aSlivers * MR;
+                int bSlab = pc * bSlivers * NR;
+                for (int t = lo; t < hi; t++) {
+                    int rt = t / colTasks;
+                    int ct = t % colTasks;
+                    int r0 = rt * MC;
+                    int r1 = Math.min(m, r0 + MC);
+                    int s0 = ct * nb;
+                    int s1 = Math.min(bSlivers, s0 + nb);
+                    if (packing.claim(packing.a, rt * slabs + q)) {
+                        for (int i = r0; i < r1; i += MR) {
+                            packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, r1 - i), kc, pa, aSlab + i * kc);
+                        }
+                        packing.done(packing.a, rt * slabs + q);
+                    }
+                    if (packing.claim(packing.b, ct * slabs + q)) {
+                        for (int s = s0; s < s1; s++) {
+                            packB(b, bo + s * NR * sbn + pc * sbk, sbk, sbn, Math.min(NR, n - s * NR), kc, pb,
+                                    bSlab + s * NR * kc);
+                        }
+                        packing.done(packing.b, ct * slabs + q);
+                    }
+                    packing.await(packing.a, rt * slabs + q);
+                    packing.await(packing.b, ct * slabs + q);
+                    block(pa, aSlab, pb, bSlab, kc, c, co, ldc, r0, r1, s0, s1, n, accumulate || q > 0, edge);
+                }
+            }
+        };
+        int count = rowTasks * colTasks;
+        if (par) {
+            Parallel.forRange(count, 1, tasks);
+        } else {
+            tasks.run(0, count);
+        }
+    }
+
+    /** Pack state of every block: 0 not packed, 1 being packed, 2 ready. */
+    private static final class Packing {
+        final java.util.concurrent.atomic.AtomicIntegerArray a;
+        final java.util.concurrent.atomic.AtomicIntegerArray b;
+
+        Packing(int aBlocks, int bBlocks) {
+            a = new java.util.concurrent.atomic.AtomicIntegerArray(aBlocks);
+            b = new java.util.concurrent.atomic.AtomicIntegerArray(bBlocks);
+        }
+
+        /** True when the caller won the block and must pack it now. */
+        boolean claim(java.util.concurrent.atomic.AtomicIntegerArray s, int i) {
+            return s.get(i) == 0 && s.compareAndSet(i, 0, 1);
+        }
+
+        void done(java.util.concurrent.atomic.AtomicIntegerArray s, int i) {
+            s.set(i, 2);
+        }
+
+        /** Waits for a block another task is packing right now (it never blocks on anything). */
+        void await(java.util.concurrent.atomic.AtomicIntegerArray s, int i) {
+            while (s.get(i) != 2) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** B slivers per task: enough tasks to keep every thread busy, otherwise whole rows. */
+    private static int slivesPerTask(int rowTasks, int bSlivers, boolean par) {
+        if (!par) {
+            return bSlivers;
+        }
+        int want = 4 * Parallel.threads();
+        int nb = bSlivers;
+        while (nb > 1 && rowTasks * ((bSlivers + nb - 1) / nb) < want) {
+            nb = (nb + 1) / 2;
+        }
+        return nb;
+    }
+
+    /** One task and slab: rows [r0, r1) of packed A against packed B slivers [s0, s1). */
+    private static void block(float[] pa, int aSlab, float[] pb, int bSlab, int kc, float[] c, int cBase, int ldc,
+                              int r0, int r1, int s0, int s1, int nc, boolean acc, float[] edge) {
+        for (int s = s0; s < s1; s++) {
+            int j = s * NR;
+            int cols = Math.min(NR, nc - j);
+            int pbi = bSlab + s * NR * kc;
+            for (int i = r0; i < r1; i += MR) {
+                int rows = Math.min(MR, r1 - i);
+                int pai = aSlab + i * kc; // sliver i / MR starts at (i / MR) * MR * kc
+                int cp = cBase + i * ldc + j;
+                if (rows == MR && cols == NR) {
+                    micro(pa, pai, pb, pbi, kc, c, cp, ldc, acc);
+                } else {
+                    // Edge tile: run the full kernel on a scratch tile, copy the valid part back.
+                    for (int r = 0; r < MR; r++) {
+                        for (int q = 0; q < NR; q++) {
+                            edge[r * NR + q] = acc && r < rows && q < cols ? c[cp + r * ldc + q] : 0f;
+                        }
+                    }
+                    micro(pa, pai, pb, pbi, kc, edge, 0, NR, acc);
+                    for (int r = 0; r < rows; r++) {
+                        System.arraycopy(edge, r * NR, c, cp + r * ldc, cols);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A rows [0, rows) x k [0, kc) into one sliver: for each p, MR values (zero past rows). */
+    static void packA(float[] a, int base, int sam, int sak, int rows, int kc, float[] pa, int out) {
+        if (rows == MR && sak == 1) {
+            for (int r = 0; r < rows; r++) {
+                int src = base + r * sam;
+                for (int p = 0; p < kc; p++) {
+                    pa[out + p * MR + r] = a[src + p];
+                }
+            }
+            return;
+        }
+        for (int p = 0; p < kc; p++) {
+            int src = base + p * sak;
+            int dst = out + p * MR;
+            int r = 0;
+            for (; r < rows; r++) {
+                pa[dst + r] = a[src + r * sam];
+            }
+            for (; r < MR; r++) {
+                pa[dst + r] = 0f;
+            }
+        }
+    }
+
+    /** B k [0, kc) x columns [0, cols) into one sliver: for each p, NR values (zero past cols). */
+    static void packB(float[] b, int base, int sbk, int sbn, int cols, int kc, float[] pb, int out) {
+        if (cols == NR && sbn == 1) {
+            for (int p = 0; p < kc; p++) {
+                int src = base + p * sbk;
+                int dst = out + p * NR;
+                FloatVector.fromArray(S, b, src).intoArray(pb, dst);
+                FloatVector.fromArray(S, b, src + L).intoArray(pb, dst + L);
+            }
+            return;
+        }
+        if (sbk == 1) {
+            // B is a transposed row-major matrix (A x W^T): read each column contiguously.
+            for (int q = 0; q < cols; q++) {
+                int src = base + q * sbn;
+                for (int p = 0; p < kc; p++) {
+                    pb[out + p * NR + q] = b[src + p];
+                }
+            }
+            for (int p = 0; p < kc; p++) {
+                java.util.Arrays.fill(pb, out + p * NR + cols, out + p * NR + NR, 0f);
+            }
+            return;
+        }
+        for (int p = 0; p < kc; p++) {
+            int src = base + p * sbk;
+            int dst = out + p * NR;
+            int q = 0;
+            for (; q < cols; q++) {
+                pb[dst + q] = b[src + q * sbn];
+            }
+            for (; q < NR; q++) {
+                pb[dst + q] = 0f;
+            }
+        }
+    }
+
+    private static void micro(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                              boolean acc) {
+        if (MR == 12) {
+            micro12(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        } else {
+            micro6(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        }
+    }
+
+    // The accumulators are the FMA addend (acc = a.fma(b, acc)): that form reaches the FMA
+    // units' throughput; with the accumulator as a multiplicand it does not.
+    private static void micro6(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+    }
+
+    private static void micro12(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+            c60 = FloatVector.fromArray(S, c, cp + 6 * ldc);
+            c61 = FloatVector.fromArray(S, c, cp + 6 * ldc + L);
+            c70 = FloatVector.fromArray(S, c, cp + 7 * ldc);
+            c71 = FloatVector.fromArray(S, c, cp + 7 * ldc + L);
+            c80 = FloatVector.fromArray(S, c, cp + 8 * ldc);
+            c81 = FloatVector.fromArray(S, c, cp + 8 * ldc + L);
+            c90 = FloatVector.fromArray(S, c, cp + 9 * ldc);
+            c91 = FloatVector.fromArray(S, c, cp + 9 * ldc + L);
+            c100 = FloatVector.fromArray(S, c, cp + 10 * ldc);
+            c101 = FloatVector.fromArray(S, c, cp + 10 * ldc + L);
+            c110 = FloatVector.fromArray(S, c, cp + 11 * ldc);
+            c111 = FloatVector.fromArray(S, c, cp + 11 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = c80 = c81 = c90 = c91 = c100 = c101 = c110 = c111 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p * 12;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, pa[aq + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, pa[aq + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, pa[aq + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, pa[aq + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, pa[aq + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, pa[aq + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+        c60.intoArray(c, cp + 6 * ldc);
+        c61.intoArray(c, cp + 6 * ldc + L);
+        c70.intoArray(c, cp + 7 * ldc);
+        c71.intoArray(c, cp + 7 * ldc + L);
+        c80.intoArray(c, cp + 8 * ldc);
+        c81.intoArray(c, cp + 8 * ldc + L);
+        c90.intoArray(c, cp + 9 * ldc);
+        c91.intoArray(c, cp + 9 * ldc + L);
+        c100.intoArray(c, cp + 10 * ldc);
+        c101.intoArray(c, cp + 10 * ldc + L);
+        c110.intoArray(c, cp + 11 * ldc);
+        c111.intoArray(c, cp + 11 * ldc + L);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.jgrad.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packed GEMM against the naive kernel, its oracle: every edge-tile remainder, k across
+ * several slabs, all four operand layouts (so A x B^T and A^T x B), accumulation, a C row stride
+ * wider than n, super-blocks, and bit-identical results for any thread count.
+ */
+class GemmTest {
+    private static final int[][] SHAPES = {
+        {1, 1, 1}, {1, 7, 1}, {5, 3, 70}, {13, 40, 33}, {Gemm.MR + 1, Gemm.KC + 3, Gemm.NR + 1},
+        {Gemm.MC + 5, 2 * Gemm.KC + 1, 3 * Gemm.NR - 1}, {64, 64, 64}, {70, 100, 2 * Gemm.NR}, {3, 600, 5},
+    };
+
+    private static float[] random(SplittableRandom r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+
+    /** C = A x B for A given with strides (sam, sak) and B with (sbk, sbn), through the oracle. */
+    private static float[] oracle(float[] a, int sam, int sak, float[] b, int sbk, int sbn, int m, int n, int k) {
+        float[] c = new float[m * n];
+        MatmulKernels.naive(a, 0, sam, sak, b, 0, sbk, sbn, c, 0, m, n, k);
+        return c;
+    }
+
+    @Test
+    void matchesTheNaiveKernelForEveryLayoutAndEdge() {
+        SplittableRandom r = new SplittableRandom(7);
+        for (int[] s : SHAPES) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            float[] a = random(r, m * k);
+            float[] b = random(r, k * n);
+            for (boolean aT : new boolean[] {false, true}) {
+                for (boolean bT : new boolean[] {false, true}) {
+                    // Transposed means the same numbers stored column-major: read through strides.
+                    int sam = aT ? 1 : k;
+                    int sak = aT ? m : 1;
+                    int sbk = bT ? 1 : n;
+                    int sbn = bT ? k : 1;
+                    float[] want = oracle(a, sam, sak, b, sbk, sbn, m, n, k);
+                    for (boolean par : new boolean[] {false, true}) {
+                        float[] got = new float[m * n];
+                        Gemm.sgemm(a, 0, sam, sak, b, 0, sbk, sbn, got, 0, n, m, n, k, false, par);
+                        assertArrayEquals(want, got, 1e-5f * (k + 1),
+                                "m=" + m + " k=" + k + " n=" + n + " aT=" + aT + " bT=" + bT + " par=" + par);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void accumulatesIntoAStridedSliceOfC() {
+        SplittableRandom r = new SplittableRandom(8);
+        int m = 2 * Gemm.MR + 3;
+        int k = Gemm.KC + 17;
+        int n = Gemm.NR + 5;
+        int ldc = n + 9;
+        int co = 4;
+        float[] a = random(r, m * k);
+        float[] b = random(r, k * n);
+        float[] c = random(r, co + m * ldc);
+        float[] before = c.clone();
+        float[] prod = oracle(a, k, 1, b, n, 1, m, n, k);
+        Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, c, co, ldc, m, n, k, true, true);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < ldc; j++) {
+                int at = co + i * ldc + j;
+                float want = j < n ? before[at] + prod[i * n + j] : before[at];
+                assertEquals(want, c[at], 1e-5f * (k + 1), "C[" + i + "," + j + "]");
+            }
+        }
+        for (int i = 0; i < co; i++) {
+            assertEquals(before[i], c[i], "untouched prefix " + i);
+        }
+    }
+
+    @Test
+    void emptyInnerDimensionGivesZerosOrLeavesCAlone() {
+        float[] c = {1, 2, 3, 4, 5, 6};
+        Gemm.sgemm(new float[0], 0, 0, 1, new float[0], 0, 3, 1, c, 0, 3, 2, 3, 0, true, true);
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, c);
+        Gemm.sgemm(new float[0], 0, 0, 1, new float[0], 0, 3, 1, c, 0, 3, 2, 3, 0, false, true);
+        assertArrayEquals(new float[6], c);
+    }
+
+    @Test
+    void superBlocksGiveTheSameBitsAsOneBlock() {
+        SplittableRandom r = new SplittableRandom(9);
+        int m = 2 * Gemm.MC + 7;
+        int k = 2 * Gemm.KC + 5;
+        int n = 3 * Gemm.NR + 2;
+        float[] a = random(r, m * k);
+        float[] b = random(r, k * n);
+        float[] one = new float[m * n];
+        float[] many = new float[m * n];
+        Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, one, 0, n, m, n, k, false, true);
+        // A budget of one task's rows and one sliver: super-blocks of MC rows x NR columns.
+        Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, many, 0, n, m, n, k, false, true, k);
+        assertArrayEquals(one, many);
+        assertArrayEquals(oracle(a, k, 1, b, n, 1, m, n, k), many, 1e-5f * (k + 1));
+    }
+
+    @Test
+    void bitIdenticalForOneTwoAndThreeThreads() {
+        SplittableRandom r = new SplittableRandom(10);
+        int m = 3 * Gemm.MC + 1;
+        int k = 3 * Gemm.KC + 2;
+        int n = 5 * Gemm.NR + 3;
+        float[] a = random(r, m * k);
+        float[] b = random(r, k * n);
+        int before = Parallel.threads();
+        try {
+            float[][] out = new float[3][];
+            for (int t = 1; t <= 3; t++) {
+                Parallel.setThreads(t);
+                out[t - 1] = new float[m * n];
+                Gemm.sgemm(a, 0, 1, m, b, 0, n, 1, out[t - 1], 0, n, m, n, k, false, true);
+            }
+            assertArrayEquals(out[0], out[1]);
+            assertArrayEquals(out[0], out[2]);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}

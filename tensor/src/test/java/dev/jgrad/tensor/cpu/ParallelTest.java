@@ -1,0 +1,95 @@
+package dev.jgrad.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The pool: every index exactly once, failures reach the caller, nesting and sharing are safe. */
+class ParallelTest {
+    private int before;
+
+    @BeforeEach
+    void threeThreads() {
+        before = Parallel.threads();
+        Parallel.setThreads(3);
+    }
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(before);
+    }
+
+    @Test
+    void everyIndexRunsExactlyOnce() {
+        for (int n : new int[] {1, 2, 7, 1000, 4097}) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(n);
+            Parallel.forRange(n, 3, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    hits.incrementAndGet(i);
+                }
+            });
+            for (int i = 0; i < n; i++) {
+                assertEquals(1, hits.get(i), "n=" + n + " index " + i);
+            }
+        }
+    }
+
+    @Test
+    void chunksAreCutByTheGrainWhateverTheThreadCount() {
+        AtomicIntegerArray starts = new AtomicIntegerArray(100);
+        Parallel.forRange(100, 30, (lo, hi) -> starts.set(lo, hi - lo));
+        assertEquals(30, starts.get(0));
+        assertEquals(30, starts.get(30));
+        assertEquals(30, starts.get(60));
+        assertEquals(10, starts.get(90));
+    }
+
+    @Test
+    void aFailingChunkIsRethrownToTheCallerAndThePoolStillWorks() {
+        var e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(64, 1, (lo, hi) -> {
+            if (lo == 37) {
+                throw new IllegalStateException("chunk 37 failed");
+            }
+        }));
+        assertEquals("chunk 37 failed", e.getMessage());
+        AtomicIntegerArray hits = new AtomicIntegerArray(64);
+        Parallel.forRange(64, 1, (lo, hi) -> hits.incrementAndGet(lo));
+        for (int i = 0; i < 64; i++) {
+            assertEquals(1, hits.get(i));
+        }
+    }
+
+    @Test
+    void nestedLoopsAndConcurrentCallersComplete() throws Exception {
+        AtomicIntegerArray hits = new AtomicIntegerArray(40 * 50);
+        Runnable nested = () -> Parallel.forRange(40, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int row = i;
+                Parallel.forRange(50, 7, (l2, h2) -> {
+                    for (int j = l2; j < h2; j++) {
+                        hits.incrementAndGet(row * 50 + j);
+                    }
+                });
+            }
+        });
+        Thread other = new Thread(nested);
+        other.start();
+        nested.run();
+        other.join(30_000);
+        assertTrue(!other.isAlive(), "second caller finished");
+        for (int i = 0; i < hits.length(); i++) {
+            assertEquals(2, hits.get(i), "index " + i);
+        }
+    }
+
+    @Test
+    void rejectsANonPositiveThreadCount() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+        assertTrue(e.getMessage().contains("setThreads"), e.getMessage());
+    }
+}
