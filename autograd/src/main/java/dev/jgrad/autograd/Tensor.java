@@ -245,6 +245,9 @@ public final class Tensor {
     public Tensor tanh() { return new Elementwise.Tanh().apply(this); }
     public Tensor sigmoid() { return new Elementwise.Sigmoid().apply(this); }
     public Tensor relu() { return new Elementwise.Relu().apply(this); }
+    /** GELU's derivative Phi(x) + x phi(x) (what GELU's backward multiplies by). */
+    public Tensor geluGrad() { return new Elementwise.GeluGrad().apply(this); }
+
     /** Exact (erf) GELU. */
     public Tensor gelu() { return new Elementwise.Gelu().apply(this); }
     public Tensor erf() { return new Elementwise.Erf().apply(this); }
@@ -402,7 +405,18 @@ public final class Tensor {
             throw new IllegalArgumentException("matmul: shapes " + shape() + " and " + o.shape()
                     + " cannot be multiplied (" + a.size(-1) + " != " + b.size(-2) + ")");
         }
-        Tensor out = new Products.MatMul().apply(a, b);
+        Tensor out;
+        if (a.rank() > 2 && b.rank() == 2 && a.numel() > 0) {
+            // (..., M, K) x (K, N): fold the batch into M, as PyTorch does. One big GEMM instead
+            // of a batch of small ones, and the weight gradient becomes one Aᵀ·dC with K = B*M
+            // instead of a batch of products summed afterwards.
+            int[] dims = a.shape().dims();
+            Tensor flat = new Products.MatMul().apply(a.reshape(-1, a.size(-1)), b);
+            dims[dims.length - 1] = b.size(-1);
+            out = flat.view(dims);
+        } else {
+            out = new Products.MatMul().apply(a, b);
+        }
         if (rank() == 1) {
             out = out.squeeze(-2);
         }

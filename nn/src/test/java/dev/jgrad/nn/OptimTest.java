@@ -49,6 +49,51 @@ class OptimTest {
         assertEquals(3 - 0.01, q.b.data().getDouble(0), 1e-9);
     }
 
+    /** A matrix and a bias in one dtype; loss = sum(w^2)/2 + sum(w * c) so the gradient is w + c. */
+    static final class Pair extends Module {
+        final Parameter w;
+        final Parameter b;
+
+        Pair(DType dt) {
+            dev.jgrad.tensor.Generator g = new dev.jgrad.tensor.Generator(3);
+            w = parameter("w", NdArray.randn(g, DType.F64, 5, 37).to(dt));
+            b = parameter("b", NdArray.randn(g, DType.F64, 37).to(dt));
+        }
+
+        void backward(int step) {
+            NdArray c = NdArray.randn(new dev.jgrad.tensor.Generator(100 + step), DType.F64, 5, 37).to(w.data().dtype());
+            w.tensor().pow(2).sum().mul(0.5).add(w.tensor().mul(dev.jgrad.autograd.Tensor.of(c)).sum())
+                    .add(b.tensor().pow(2).sum()).backward();
+        }
+    }
+
+    private static float[][] adamRun(DType dt, boolean simd) {
+        dev.jgrad.tensor.cpu.CpuBackend.useSimd(simd);
+        try {
+            Pair p = new Pair(dt);
+            AdamW opt = new AdamW(p.parameters(), 0.05, 0.9, 0.99, 1e-8, 0.1);
+            for (int s = 0; s < 6; s++) {
+                opt.zeroGrad();
+                p.backward(s);
+                opt.step();
+            }
+            return new float[][] {p.w.data().to(DType.F32).toFloatArray(), p.b.data().to(DType.F32).toFloatArray()};
+        } finally {
+            dev.jgrad.tensor.cpu.CpuBackend.useSimd(true);
+        }
+    }
+
+    @Test
+    void fusedAdamWMatchesTheCompositeUpdateAndItsScalarTwin() {
+        float[][] fused = adamRun(DType.F32, true);         // fused kernel, Vector API
+        float[][] twin = adamRun(DType.F32, false);         // fused kernel, scalar twin
+        float[][] composite = adamRun(DType.F64, true);     // F64 parameters take the composite path
+        for (int i = 0; i < 2; i++) {
+            assertArrayEquals(twin[i], fused[i], "SIMD and scalar AdamW kernels are bit-identical");
+            assertArrayEquals(composite[i], fused[i], 2e-5f);
+        }
+    }
+
     @Test
     void clipGradNormScalesToTheLimit() {
         Quad q = new Quad();

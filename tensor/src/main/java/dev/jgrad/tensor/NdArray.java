@@ -514,6 +514,8 @@ public final class NdArray {
     /** GELU in its exact form, {@code x * Phi(x)} with the normal CDF through erf. */
     public NdArray gelu() { return unary(UnaryOp.GELU); }
     public NdArray erf() { return unary(UnaryOp.ERF); }
+    /** GELU's derivative, {@code Phi(x) + x phi(x)}. */
+    public NdArray geluGrad() { return unary(UnaryOp.GELU_GRAD); }
     public NdArray sin() { return unary(UnaryOp.SIN); }
     public NdArray cos() { return unary(UnaryOp.COS); }
 

@@ -43,6 +43,8 @@ public final class OpSpecs {
         t.add(unary("sigmoid", Domain.ANY, Tensor::sigmoid, x -> 1 / (1 + Math.exp(-x))));
         t.add(unary("relu", Domain.AWAY_FROM_ZERO, Tensor::relu, x -> Math.max(x, 0)));
         t.add(unary("gelu", Domain.ANY, Tensor::gelu, x -> 0.5 * x * (1 + Special.erf(x / Math.sqrt(2)))));
+        t.add(unary("geluGrad", Domain.ANY, Tensor::geluGrad,
+                x -> 0.5 * (1 + Special.erf(x / Math.sqrt(2))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)));
         t.add(unary("erf", Domain.ANY, Tensor::erf, Special::erf));
         t.add(unary("sin", Domain.ANY, Tensor::sin, Math::sin));
         t.add(unary("cos", Domain.ANY, Tensor::cos, Math::cos));

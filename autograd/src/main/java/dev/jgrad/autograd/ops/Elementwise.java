@@ -232,10 +232,21 @@ public final class Elementwise {
         }
 
         @Override protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.mul(saved(0).geluGrad())};
+        }
+    }
+
+    /** GELU'(x) = Phi(x) + x phi(x) as one kernel; its own derivative is phi(x) (2 - x^2). */
+    public static final class GeluGrad extends Function {
+        @Override protected NdArray forward(Tensor... in) {
+            save(in[0]);
+            return in[0].data().geluGrad();
+        }
+
+        @Override protected Tensor[] backward(Tensor g) {
             Tensor x = saved(0);
-            Tensor cdf = x.mul(SQRT1_2).erf().add(1).mul(0.5);
             Tensor pdf = x.mul(x).mul(-0.5).exp().mul(INV_SQRT_2PI);
-            return new Tensor[] {g.mul(cdf.add(x.mul(pdf)))};
+            return new Tensor[] {g.mul(pdf.mul(x.mul(x).neg().add(2)))};
         }
     }
 

@@ -127,7 +127,7 @@ final class Experiments {
     }
 
     private static Tensor lastPositionLoss(MLPLanguageModel m, int[] x, int[] y, int count, int ctx) {
-        Tensor logits = m.logits(Tensor.of(NdArray.of(x, count, ctx))).select(1, ctx - 1);   // (N, V)
+        Tensor logits = m.nextLogits(Tensor.of(NdArray.of(x, count, ctx)));   // (N, V)
         return Losses.crossEntropy(logits, Tensor.of(NdArray.of(y, count)));
     }
 

@@ -90,4 +90,17 @@ public final class MLPLanguageModel extends Module implements LanguageModel {
         Tensor flat = e.reshape(idx.size(0), idx.size(1), -1);            // (B, T, n*D), positions in order
         return out.forward(hidden.forward(flat).tanh());                  // (B, T, V)
     }
+
+    /**
+     * makemore's formulation: (N, n) context windows (oldest token first, {@code vocab} for
+     * padding before the start) → (N, V) logits for the token after each window.
+     */
+    public Tensor nextLogits(Tensor windows) {
+        if (windows.rank() != 2 || windows.size(1) != cfg.context()) {
+            throw new IllegalArgumentException("mlp.nextLogits: expects context windows (N, " + cfg.context()
+                    + "), got " + windows.shape());
+        }
+        Tensor flat = embed.forward(windows).reshape(windows.size(0), -1);  // (N, n*D)
+        return out.forward(hidden.forward(flat).tanh());                     // (N, V)
+    }
 }

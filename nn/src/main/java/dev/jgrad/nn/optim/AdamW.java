@@ -1,7 +1,10 @@
 package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.AdamStep;
+import dev.jgrad.tensor.backend.Backends;
 import java.util.List;
 
 /**
@@ -58,6 +61,25 @@ public final class AdamW extends Optimizer {
 
     @Override
     protected void update(int i, Parameter p) {
+        NdArray g = p.grad();
+        NdArray w0 = p.data();
+        if (w0.dtype() == DType.F32 && w0.isContiguous() && g.dtype() == DType.F32) {
+            // The fused kernel: one pass over w, g, m, v, updating in place.
+            if (m[i] == null) {
+                m[i] = NdArray.zeros(DType.F32, w0.shape());
+                v[i] = NdArray.zeros(DType.F32, w0.shape());
+            }
+            boolean decayed = weightDecay != 0 && w0.rank() >= 2;
+            Backends.get().adamwStep(w0, g.contiguous(), m[i], v[i], new AdamStep((float) lr(), (float) beta1,
+                    (float) beta2, (float) eps, decayed ? (float) (1 - lr() * weightDecay) : 1f,
+                    (float) (1 - Math.pow(beta1, steps())), (float) (1 - Math.pow(beta2, steps()))));
+            return;
+        }
+        updateComposite(i, p);
+    }
+
+    /** The same update from array ops: F64 parameters, and the oracle the fused kernel is tested against. */
+    void updateComposite(int i, Parameter p) {
         NdArray g = p.grad();
         m[i] = m[i] == null ? g.mul(1 - beta1) : m[i].mul(beta1).add(g.mul(1 - beta1));
         v[i] = v[i] == null ? g.mul(g).mul(1 - beta2) : v[i].mul(beta2).add(g.mul(g).mul(1 - beta2));

@@ -2,6 +2,7 @@ package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
 import java.util.List;
 
 /** Gradient clipping by global norm (PyTorch clip_grad_norm_). */
@@ -21,7 +22,7 @@ public final class GradClip {
         for (Parameter p : params) {
             NdArray g = p.grad();
             if (g != null) {
-                sq += g.mul(g).sum().item();
+                sq += Backends.get().sumOfSquares(g);
             }
         }
         double norm = Math.sqrt(sq);

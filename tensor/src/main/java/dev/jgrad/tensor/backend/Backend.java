@@ -61,4 +61,13 @@ public interface Backend {
 
     /** Stable sort along {@code dim}: values and I32 indices (NaN sorts as the largest value). */
     NdArray[] sort(NdArray x, int dim, boolean descending);
+
+    /**
+     * One fused AdamW update in place: {@code param}, {@code m} and {@code v} are overwritten.
+     * All four arrays are contiguous F32 of one shape (the caller checks).
+     */
+    void adamwStep(NdArray param, NdArray grad, NdArray m, NdArray v, AdamStep step);
+
+    /** Sum of squares of all elements, accumulated in the array's precision lane by lane. */
+    double sumOfSquares(NdArray x);
 }

@@ -2,7 +2,9 @@ package dev.jgrad.tensor.backend;
 
 /** Elementwise functions of one tensor. {@code COPY} is the identity (a strided copy). */
 public enum UnaryOp {
-    COPY, NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, TANH, SIGMOID, RELU, GELU, ERF, SIN, COS;
+    COPY, NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, TANH, SIGMOID, RELU, GELU, ERF, SIN, COS,
+    /** d/dx GELU(x) = Phi(x) + x phi(x), one pass instead of a dozen composite ops in GELU's backward. */
+    GELU_GRAD;
 
     /** Ops defined on I32 (the rest need a floating dtype). */
     public boolean integerOk() {

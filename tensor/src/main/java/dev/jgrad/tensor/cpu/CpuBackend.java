@@ -233,6 +233,54 @@ public final class CpuBackend implements Backend {
         accumulate(dst, src);
     }
 
+    @Override
+    public void adamwStep(NdArray param, NdArray grad, NdArray m, NdArray v, dev.jgrad.tensor.backend.AdamStep step) {
+        int n = param.numel();
+        float[] w = param.storageF32();
+        float[] g = grad.storageF32();
+        float[] mm = m.storageF32();
+        float[] vv = v.storageF32();
+        int wo = param.layout().offset();
+        int go = grad.layout().offset();
+        int mo = m.layout().offset();
+        int vo = v.layout().offset();
+        boolean vec = simd;
+        Parallel.forRange(n, Strided.GRAIN, (lo, hi) -> {
+            if (vec) {
+                SimdKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
+            } else {
+                ScalarKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
+            }
+        });
+    }
+
+    @Override
+    public double sumOfSquares(NdArray x) {
+        NdArray c = x.contiguous();
+        int off = c.layout().offset();
+        int n = c.numel();
+        return switch (c.dtype()) {
+            case F32 -> simd ? SimdKernels.sumOfSquares(c.storageF32(), off, n)
+                    : ScalarKernels.sumOfSquares(c.storageF32(), off, n);
+            case F64 -> {
+                double[] d = c.storageF64();
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += d[off + i] * d[off + i];
+                }
+                yield s;
+            }
+            case I32 -> {
+                int[] d = c.storageI32();
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += (double) d[off + i] * d[off + i];
+                }
+                yield s;
+            }
+        };
+    }
+
     /** dst[...] += src[...] elementwise over dst's (view) shape; used by the index-add family. */
     static void accumulate(NdArray dst, NdArray src) {
         Strided plan = Strided.plan(dst.shape(), dst.layout(), src.layout());
@@ -242,6 +290,10 @@ public final class CpuBackend implements Backend {
             case F32 -> {
                 float[] d = dst.storageF32();
                 float[] s = src.storageF32();
+                if (simd && sd == 1 && ss == 1) {
+                    plan.forEachRow((off, n) -> SimdKernels.binary(BinaryOp.ADD, d, off[0], 1, s, off[1], 1, d, off[0], n));
+                    return;
+                }
                 plan.forEachRow((off, n) -> {
                     for (int i = 0; i < n; i++) {
                         d[off[0] + i * sd] += s[off[1] + i * ss];

@@ -9,6 +9,7 @@ import dev.jgrad.tensor.backend.UnaryOp;
  * type, so the F32 twin is at least as accurate as the SIMD kernel it checks.
  */
 public final class ScalarKernels {
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
     private static final double SQRT1_2 = 0.7071067811865476;
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
     private static final double INV_SQRT_PI = 0.5641895835477563;
@@ -17,6 +18,30 @@ public final class ScalarKernels {
     }
 
     // ------------------------------------------------------------------ element functions
+
+    /** The oracle for {@link SimdKernels#adamw}: same float operations in the same order. */
+    static void adamw(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo, int n,
+                      dev.jgrad.tensor.backend.AdamStep st) {
+        float c1 = 1f - st.beta1();
+        float c2 = 1f - st.beta2();
+        for (int i = 0; i < n; i++) {
+            float gi = g[go + i];
+            float mi = m[mo + i] * st.beta1() + gi * c1;
+            float vi = v[vo + i] * st.beta2() + gi * gi * c2;
+            m[mo + i] = mi;
+            v[vo + i] = vi;
+            float upd = mi / st.bc1() / ((float) Math.sqrt(vi / st.bc2()) + st.eps()) * st.lr();
+            w[wo + i] = w[wo + i] * st.decay() - upd;
+        }
+    }
+
+    static double sumOfSquares(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += (double) x[off + i] * x[off + i];
+        }
+        return s;
+    }
 
     public static double unary(UnaryOp op, double x) {
         return switch (op) {
@@ -32,6 +57,7 @@ public final class ScalarKernels {
             case SIGMOID -> x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
             case RELU -> x > 0 || Double.isNaN(x) ? x : 0.0;
             case GELU -> 0.5 * x * erfc(-x * SQRT1_2);
+            case GELU_GRAD -> 0.5 * erfc(-x * SQRT1_2) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
             case ERF -> erf(x);
             case SIN -> Math.sin(x);
             case COS -> Math.cos(x);

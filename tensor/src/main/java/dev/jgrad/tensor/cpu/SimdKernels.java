@@ -96,6 +96,11 @@ public final class SimdKernels {
                     gelu(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
                 }
             }
+            case GELU_GRAD -> {
+                for (; i < bound; i += L) {
+                    geluGrad(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+                }
+            }
             case ERF -> {
                 for (; i < bound; i += L) {
                     erf(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
@@ -151,6 +156,18 @@ public final class SimdKernels {
         return x.mul(0.5f).mul(phi);
     }
 
+    /** GELU'(x) = Phi(x) + x phi(x), sharing x^2/2 = hi + lo (exact) between erfc and the density. */
+    static FloatVector geluGrad(FloatVector x) {
+        FloatVector xx = x.mul(x);
+        FloatVector lo = x.fma(x, xx.neg()).mul(0.5f);
+        FloatVector hi = xx.mul(0.5f);
+        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), hi, lo);
+        FloatVector cdf = c.blend(FloatVector.broadcast(S, 2f).sub(c), x.compare(VectorOperators.GT, 0f)).mul(0.5f);
+        FloatVector pdf = exp(hi.neg()).mul(FloatVector.broadcast(S, 1f).sub(lo)).mul(INV_SQRT_2PI);
+        return x.fma(pdf, cdf);
+    }
+
+    private static final float INV_SQRT_2PI = 0.39894228f;
     private static final float LOG2E = 1.44269504f;
     private static final float LN2_HI = 0.693359375f;      // ln 2 split so k * LN2_HI is exact
     private static final float LN2_LO = -2.12194440e-4f;
@@ -372,6 +389,53 @@ public final class SimdKernels {
         float s = 0f;
         for (float x : lanes) {
             s += x;
+        }
+        return s;
+    }
+
+    /** One AdamW update of a contiguous run in place, in the same operation order as the twin. */
+    static void adamw(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo, int n,
+                      dev.jgrad.tensor.backend.AdamStep st) {
+        FloatVector b1 = FloatVector.broadcast(S, st.beta1());
+        FloatVector c1 = FloatVector.broadcast(S, 1f - st.beta1());
+        FloatVector b2 = FloatVector.broadcast(S, st.beta2());
+        FloatVector c2 = FloatVector.broadcast(S, 1f - st.beta2());
+        FloatVector bc1 = FloatVector.broadcast(S, st.bc1());
+        FloatVector bc2 = FloatVector.broadcast(S, st.bc2());
+        FloatVector eps = FloatVector.broadcast(S, st.eps());
+        FloatVector lr = FloatVector.broadcast(S, st.lr());
+        FloatVector decay = FloatVector.broadcast(S, st.decay());
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector gi = FloatVector.fromArray(S, g, go + i);
+            FloatVector mi = FloatVector.fromArray(S, m, mo + i).mul(b1).add(gi.mul(c1));
+            FloatVector vi = FloatVector.fromArray(S, v, vo + i).mul(b2).add(gi.mul(gi).mul(c2));
+            mi.intoArray(m, mo + i);
+            vi.intoArray(v, vo + i);
+            FloatVector upd = mi.div(bc1).div(vi.div(bc2).sqrt().add(eps)).mul(lr);
+            FloatVector.fromArray(S, w, wo + i).mul(decay).sub(upd).intoArray(w, wo + i);
+        }
+        ScalarKernels.adamw(w, wo + i, g, go + i, m, mo + i, v, vo + i, n - i, st);
+    }
+
+    /** Sum of squares of a contiguous run: float lanes, summed in a fixed order, returned as double. */
+    static double sumOfSquares(float[] x, int off, int n) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, off + i);
+            FloatVector x1 = FloatVector.fromArray(S, x, off + i + L);
+            a0 = x0.fma(x0, a0);
+            a1 = x1.fma(x1, a1);
+        }
+        double s = 0;
+        for (float f : a0.add(a1).toArray()) {
+            s += f;
+        }
+        for (; i < n; i++) {
+            s += (double) x[off + i] * x[off + i];
         }
         return s;
     }

@@ -34,6 +34,7 @@ class SimdTwinTest {
         REL_TOL.put(UnaryOp.SIGMOID, 3.6e-7);
         REL_TOL.put(UnaryOp.GELU, 1e-6);
         REL_TOL.put(UnaryOp.ERF, 1e-6);
+        REL_TOL.put(UnaryOp.GELU_GRAD, 1e-6);
     }
 
     @AfterEach
