@@ -45,7 +45,10 @@ public final class SimdKernels {
             return;
         }
         // One loop per op: the vector expression inside each loop is then fixed, which C2 needs
-        // to keep vectors in registers (values merged from several branches may get boxed).
+        // to keep vectors in registers (values merged from several branches may get boxed). The
+        // transcendental loops live in small methods of their own: inside this big switch, C2 ran
+        // out of inlining budget for exp/erfc (NodeCountInliningCutoff), and a vector helper that
+        // is not inlined boxes every vector it passes: GELU ran at 4 ns per element instead of 0.3.
         int bound = S.loopBound(n);
         int i = 0;
         switch (op) {
@@ -54,11 +57,7 @@ public final class SimdKernels {
                     FloatVector.fromArray(S, x, ox + i).neg().intoArray(out, oo + i);
                 }
             }
-            case EXP -> {
-                for (; i < bound; i += L) {
-                    exp(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
-                }
-            }
+            case EXP -> i = loopExp(x, ox, out, oo, bound);
             case SQRT -> {
                 for (; i < bound; i += L) {
                     FloatVector.fromArray(S, x, ox + i).sqrt().intoArray(out, oo + i);
@@ -75,40 +74,103 @@ public final class SimdKernels {
                     FloatVector.fromArray(S, x, ox + i).abs().intoArray(out, oo + i);
                 }
             }
-            case TANH -> {
-                for (; i < bound; i += L) {
-                    tanh(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
-                }
-            }
-            case SIGMOID -> {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                for (; i < bound; i += L) {
-                    one.div(exp(FloatVector.fromArray(S, x, ox + i).neg()).add(1f)).intoArray(out, oo + i);
-                }
-            }
+            case TANH -> i = loopTanh(x, ox, out, oo, bound);
+            case SIGMOID -> i = loopSigmoid(x, ox, out, oo, bound);
             case RELU -> {
                 for (; i < bound; i += L) {
                     FloatVector.fromArray(S, x, ox + i).max(0f).intoArray(out, oo + i);
                 }
             }
-            case GELU -> {
-                for (; i < bound; i += L) {
-                    gelu(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
-                }
-            }
-            case GELU_GRAD -> {
-                for (; i < bound; i += L) {
-                    geluGrad(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
-                }
-            }
-            case ERF -> {
-                for (; i < bound; i += L) {
-                    erf(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
-                }
-            }
+            case GELU -> i = loopGelu(x, ox, out, oo, bound);
+            case GELU_GRAD -> i = loopGeluGrad(x, ox, out, oo, bound);
+            case ERF -> i = loopErf(x, ox, out, oo, bound);
             default -> throw new IllegalStateException(op + " has no vector form");
         }
         ScalarKernels.unaryF32(op, x, ox + i, 1, out, oo + i, n - i);
+    }
+
+    private static int loopExp(float[] x, int ox, float[] out, int oo, int bound) {
+        int i = 0;
+        for (; i < bound; i += L) {
+            exp(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int loopTanh(float[] x, int ox, float[] out, int oo, int bound) {
+        int i = 0;
+        for (; i < bound; i += L) {
+            tanh(FloatVector.fromArray(S, x, ox + i)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int loopGelu(float[] x, int ox, float[] out, int oo, int bound) {
+        float[] e = new float[Math.min(bound, CHUNK)];   // scratch, so out may alias x
+        for (int c = 0; c < bound; c += CHUNK) {
+            int end = Math.min(bound, c + CHUNK);
+            expOfMinusHalfSquare(x, ox, e, c, end);
+            for (int i = c; i < end; i += L) {
+                gelu(FloatVector.fromArray(S, x, ox + i), FloatVector.fromArray(S, e, i - c)).intoArray(out, oo + i);
+            }
+        }
+        return bound;
+    }
+
+    private static int loopGeluGrad(float[] x, int ox, float[] out, int oo, int bound) {
+        float[] e = new float[Math.min(bound, CHUNK)];   // scratch, so out may alias x
+        for (int c = 0; c < bound; c += CHUNK) {
+            int end = Math.min(bound, c + CHUNK);
+            expOfMinusHalfSquare(x, ox, e, c, end);
+            for (int i = c; i < end; i += L) {
+                geluGrad(FloatVector.fromArray(S, x, ox + i), FloatVector.fromArray(S, e, i - c)).intoArray(out, oo + i);
+            }
+        }
+        return bound;
+    }
+
+    private static int loopErf(float[] x, int ox, float[] out, int oo, int bound) {
+        float[] e = new float[Math.min(bound, CHUNK)];   // scratch, so out may alias x
+        for (int c = 0; c < bound; c += CHUNK) {
+            int end = Math.min(bound, c + CHUNK);
+            expOfMinusFullSquare(x, ox, e, c, end);
+            for (int i = c; i < end; i += L) {
+                erf(FloatVector.fromArray(S, x, ox + i), FloatVector.fromArray(S, e, i - c)).intoArray(out, oo + i);
+            }
+        }
+        return bound;
+    }
+
+    private static int loopSigmoid(float[] x, int ox, float[] out, int oo, int bound) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (; i < bound; i += L) {
+            one.div(exp(FloatVector.fromArray(S, x, ox + i).neg()).add(1f)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    /** Elements per pass of the two-pass loops (stays in L1 between the passes). */
+    private static final int CHUNK = 1024;
+
+    /**
+     * First pass of erfc-based loops: e = exp(-hi) where hi = x^2/2 (halved) or x^2, rounded
+     * exactly as the second pass rounds it. Keeping exp in a loop of its own is what lets C2
+     * inline it: with two exp calls in one loop body it hit its inlining node limit
+     * (NodeCountInliningCutoff), and an exp that is not inlined boxes every vector it touches.
+     */
+    private static void expOfMinusHalfSquare(float[] x, int ox, float[] e, int from, int to) {
+        for (int i = from; i < to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, ox + i);
+            exp(v.mul(v).mul(-0.5f)).intoArray(e, i - from);
+        }
+    }
+
+    private static void expOfMinusFullSquare(float[] x, int ox, float[] e, int from, int to) {
+        for (int i = from; i < to; i += L) {
+            FloatVector z = FloatVector.fromArray(S, x, ox + i).abs();
+            exp(z.mul(z).neg()).intoArray(e, i - from);
+        }
     }
 
     /**
@@ -116,20 +178,28 @@ public final class SimdKernels {
      * Numerical Recipes, section 6.2), so GELU keeps full float accuracy far into the tail
      * where 1 + erf(x) would cancel.
      */
-    static FloatVector erfc(FloatVector x) {
+    static FloatVector erfc(FloatVector x, FloatVector expMinusHi) {
         FloatVector z = x.abs();
         FloatVector hi = z.mul(z);
-        FloatVector ans = erfcOfAbs(z, hi, z.fma(z, hi.neg()));
+        FloatVector ans = erfcOfAbs(z, expMinusHi, z.fma(z, hi.neg()));
         return ans.blend(FloatVector.broadcast(S, 2f).sub(ans), x.lt(0f));
     }
 
     /**
-     * erfc(z) for z >= 0 given z^2 = hi + lo exactly. exp(p - z^2) is taken as
+     * erfc(z) for z >= 0 given z^2 = hi + lo exactly and exp(-hi). exp(p - z^2) is taken as
      * exp(-hi) * exp(p) * (1 - lo): rounding p - z^2 to float would cost up to 1e-5 relative
      * once z^2 reaches ~60.
      */
-    private static FloatVector erfcOfAbs(FloatVector z, FloatVector hi, FloatVector lo) {
-        FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
+    private static FloatVector erfcOfAbs(FloatVector z, FloatVector expMinusHi, FloatVector lo) {
+        // Call depth matters: C2 inlines at most 15 levels, and the Vector API needs about six
+        // of them below each operation to reach its intrinsics. exp is called from here, not
+        // from a helper of a helper, so every call chain from a loop stays within the limit.
+        FloatVector t = E_ONE.div(z.mul(0.5f).add(1f));
+        return t.mul(expMinusHi).mul(exp(erfcPoly(t))).mul(E_ONE.sub(lo));
+    }
+
+    /** The Chebyshev polynomial in t = 1 / (1 + z/2) of the erfc fit. */
+    private static FloatVector erfcPoly(FloatVector t) {
         FloatVector p = t.mul(0.17087277f).add(-0.82215223f);
         p = t.fma(p, FloatVector.broadcast(S, 1.48851587f));
         p = t.fma(p, FloatVector.broadcast(S, -1.13520398f));
@@ -138,8 +208,7 @@ public final class SimdKernels {
         p = t.fma(p, FloatVector.broadcast(S, 0.09678418f));
         p = t.fma(p, FloatVector.broadcast(S, 0.37409196f));
         p = t.fma(p, FloatVector.broadcast(S, 1.00002368f));
-        p = t.fma(p, FloatVector.broadcast(S, -1.26551223f));
-        return t.mul(exp(hi.neg())).mul(exp(p)).mul(FloatVector.broadcast(S, 1f).sub(lo));
+        return t.fma(p, FloatVector.broadcast(S, -1.26551223f));
     }
 
     /**
@@ -147,23 +216,21 @@ public final class SimdKernels {
      * exactly from x (an fma gives the low half, halving is exact), so the tail keeps full
      * float accuracy where 1 + erf(x) would cancel.
      */
-    static FloatVector gelu(FloatVector x) {
+    static FloatVector gelu(FloatVector x, FloatVector expMinusHi) {
         FloatVector xx = x.mul(x);
         FloatVector lo = x.fma(x, xx.neg()).mul(0.5f);
-        FloatVector hi = xx.mul(0.5f);
-        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), hi, lo);   // erfc(|x|/sqrt 2)
+        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), expMinusHi, lo);   // erfc(|x|/sqrt 2)
         FloatVector phi = c.blend(FloatVector.broadcast(S, 2f).sub(c), x.compare(VectorOperators.GT, 0f)); // erfc(-x/sqrt 2)
         return x.mul(0.5f).mul(phi);
     }
 
     /** GELU'(x) = Phi(x) + x phi(x), sharing x^2/2 = hi + lo (exact) between erfc and the density. */
-    static FloatVector geluGrad(FloatVector x) {
+    static FloatVector geluGrad(FloatVector x, FloatVector expMinusHi) {
         FloatVector xx = x.mul(x);
         FloatVector lo = x.fma(x, xx.neg()).mul(0.5f);
-        FloatVector hi = xx.mul(0.5f);
-        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), hi, lo);
+        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), expMinusHi, lo);
         FloatVector cdf = c.blend(FloatVector.broadcast(S, 2f).sub(c), x.compare(VectorOperators.GT, 0f)).mul(0.5f);
-        FloatVector pdf = exp(hi.neg()).mul(FloatVector.broadcast(S, 1f).sub(lo)).mul(INV_SQRT_2PI);
+        FloatVector pdf = expMinusHi.mul(FloatVector.broadcast(S, 1f).sub(lo)).mul(INV_SQRT_2PI);
         return x.fma(pdf, cdf);
     }
 
@@ -180,26 +247,44 @@ public final class SimdKernels {
      * Relative error about 1 ulp; bit-identical in the interpreter and in compiled code.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-104f).min(88.7228394f);
-        FloatVector k = xc.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
-        FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), xc);
-        r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector p = r.mul(1f / 5040f).add(1f / 720f);
-        p = r.fma(p, FloatVector.broadcast(S, 1f / 120f));
-        p = r.fma(p, FloatVector.broadcast(S, 1f / 24f));
-        p = r.fma(p, FloatVector.broadcast(S, 1f / 6f));
-        p = r.fma(p, FloatVector.broadcast(S, 0.5f));
-        p = r.fma(p, FloatVector.broadcast(S, 1f));
-        p = r.fma(p, FloatVector.broadcast(S, 1f));
+        // Constants are static final vectors: C2 folds them, where a broadcast per call adds
+        // nodes that count against its inlining budget.
+        FloatVector xc = x.max(E_LO).min(E_HI);
+        FloatVector k = xc.fma(E_LOG2E, E_MAGIC).sub(E_MAGIC);
+        FloatVector r = k.fma(E_NLN2_HI, xc);
+        r = k.fma(E_NLN2_LO, r);
+        FloatVector p = r.fma(E_C7, E_C6);
+        p = r.fma(p, E_C5);
+        p = r.fma(p, E_C4);
+        p = r.fma(p, E_C3);
+        p = r.fma(p, E_C2);
+        p = r.fma(p, E_ONE);
+        p = r.fma(p, E_ONE);
         IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
         IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
         IntVector k2 = ki.sub(k1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector result = p.mul(s1).mul(s2);
-        result = result.blend(0f, x.lt(-104f));
-        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.7228394f));
+        result = result.blend(E_ZERO, x.lt(E_LO));
+        return result.blend(E_INF, x.compare(VectorOperators.GT, E_HI));
     }
+
+    private static final FloatVector E_LO = FloatVector.broadcast(S, -104f);
+    private static final FloatVector E_HI = FloatVector.broadcast(S, 88.7228394f);
+    private static final FloatVector E_LOG2E = FloatVector.broadcast(S, 1.44269504f);
+    private static final FloatVector E_MAGIC = FloatVector.broadcast(S, 12582912f);
+    private static final FloatVector E_NLN2_HI = FloatVector.broadcast(S, -0.693359375f);
+    private static final FloatVector E_NLN2_LO = FloatVector.broadcast(S, 2.12194440e-4f);
+    private static final FloatVector E_C7 = FloatVector.broadcast(S, 1f / 5040f);
+    private static final FloatVector E_C6 = FloatVector.broadcast(S, 1f / 720f);
+    private static final FloatVector E_C5 = FloatVector.broadcast(S, 1f / 120f);
+    private static final FloatVector E_C4 = FloatVector.broadcast(S, 1f / 24f);
+    private static final FloatVector E_C3 = FloatVector.broadcast(S, 1f / 6f);
+    private static final FloatVector E_C2 = FloatVector.broadcast(S, 0.5f);
+    private static final FloatVector E_ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector E_ZERO = FloatVector.zero(S);
+    private static final FloatVector E_INF = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
 
     /** tanh: the odd Taylor series where |x| < 0.55 (no cancellation), (1 - e^-2|x|)/(1 + e^-2|x|) beyond. */
     static FloatVector tanh(FloatVector x) {
@@ -220,7 +305,7 @@ public final class SimdKernels {
     }
 
     /** erf: a Taylor polynomial near 0 (where 1 - erfc would cancel), 1 - erfc elsewhere. */
-    static FloatVector erf(FloatVector x) {
+    static FloatVector erf(FloatVector x, FloatVector expMinusSquare) {
         FloatVector x2 = x.mul(x);
         // 2/sqrt(pi) * (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320)
         FloatVector p = x2.mul(-1f / 1320f).add(1f / 216f);
@@ -229,7 +314,7 @@ public final class SimdKernels {
         p = x2.fma(p, FloatVector.broadcast(S, -1f / 3f));
         p = x2.fma(p, FloatVector.broadcast(S, 1f));
         FloatVector small = x.mul(p).mul(1.12837917f);
-        FloatVector big = FloatVector.broadcast(S, 1f).sub(erfc(x));
+        FloatVector big = FloatVector.broadcast(S, 1f).sub(erfc(x, expMinusSquare));
         return big.blend(small, x.abs().lt(0.5f));
     }
 
@@ -492,18 +577,9 @@ public final class SimdKernels {
     /** Softmax or log-softmax of a contiguous row, max-subtracted. */
     public static void softmax(float[] x, int off, float[] out, int oo, int n, boolean log) {
         float m = max(x, off, n);
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
         int bound = S.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, off + i).sub(vm));
-            if (!log) {
-                e.intoArray(out, oo + i);
-            }
-            acc = acc.add(e);
-        }
-        float s = hsum(acc);
+        int i = bound;
+        float s = log ? expSum(x, off, m, bound) : expStoreSum(x, off, m, out, oo, bound);
         for (int j = i; j < n; j++) {
             float e = (float) Math.exp(x[off + j] - m);
             if (!log) {
@@ -531,19 +607,35 @@ public final class SimdKernels {
         }
     }
 
+    /** sum of exp(x - m) over [0, bound), also stored to out (vector part of softmax). */
+    private static float expStoreSum(float[] x, int off, float m, float[] out, int oo, int bound) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, off + i).sub(vm));
+            e.intoArray(out, oo + i);
+            acc = acc.add(e);
+        }
+        return hsum(acc);
+    }
+
+    /** sum of exp(x - m) over [0, bound). */
+    private static float expSum(float[] x, int off, float m, int bound) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < bound; i += L) {
+            acc = acc.add(exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
+        }
+        return hsum(acc);
+    }
+
     /** log(sum(exp(x))) of a contiguous row; an infinite maximum is not subtracted (as PyTorch). */
     public static float logsumexp(float[] x, int off, int n) {
         float m = max(x, off, n);
         float shift = Float.isInfinite(m) ? 0f : m;
-        FloatVector vm = FloatVector.broadcast(S, shift);
-        FloatVector acc = FloatVector.zero(S);
         int bound = S.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            acc = acc.add(exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
-        }
-        float s = hsum(acc);
-        for (; i < n; i++) {
+        float s = expSum(x, off, shift, bound);
+        for (int i = bound; i < n; i++) {
             s += (float) Math.exp(x[off + i] - shift);
         }
         return shift + (float) Math.log(s);
