@@ -36,6 +36,8 @@ final class Gemm {
     static final int MC = 16 * MR;
     /** Floats each pack buffer may hold; larger products are done in super-blocks. */
     static final int PACK_BUDGET = 1 << 22;
+    /** At most this many rows take the matrix-vector path (no packing at all). */
+    static final int GEMV_M = 2;
     /** At most this many rows (and whole vectors of columns) take the unpacked kernel. */
     static final int SMALL_M = 64;
     /** Below this many multiply-adds one thread does the whole product (forking costs more). */
@@ -93,6 +95,25 @@ final class Gemm {
             return;
         }
         boolean par = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN;
+        if (m <= GEMV_M && (sbk == 1 || sbn == 1)) {
+            // A few rows (decoding one token at a time): packing B would copy it to use it once.
+            Parallel.Range cols = (lo, hi) -> {
+                for (int i = 0; i < m; i++) {
+                    if (sbk == 1) {
+                        rowTimesTransposed(a, ao + i * sam, sak, b, bo, sbn, c, co + i * ldc, lo, hi, k, accumulate);
+                    } else {
+                        rowTimesRows(a, ao + i * sam, sak, b, bo, sbk, c, co + i * ldc, lo, hi, k, accumulate);
+                    }
+                }
+            };
+            int grain = (int) Math.max(4 * L, PARALLEL_MIN / Math.max(1L, (long) m * k));
+            if (par) {
+                Parallel.forRange(n, grain, cols);
+            } else {
+                cols.run(0, n);
+            }
+            return;
+        }
         if (!accumulate && !par && m <= SMALL_M && sbn == 1 && n % L == 0 && ldc == n) {
             // Few rows: packing B would cost more than it saves; stream B's rows directly.
             MatmulKernels.simd(a, ao, sam, sak, b, bo, sbk, c, co, n, k, 0, m);
@@ -162,6 +183,63 @@ final class Gemm {
             Parallel.forRange(count, 1, tasks);
         } else {
             tasks.run(0, count);
+        }
+    }
+
+    /**
+     * C[j] (+)= sum_p a[p] b[j, p] for j in [lo, hi): B's columns are contiguous along k (B is a
+     * transposed row-major matrix, a Linear weight), so each output is one vector dot product.
+     */
+    private static void rowTimesTransposed(float[] a, int ao, int sak, float[] b, int bo, int sbn, float[] c, int co,
+                                           int lo, int hi, int k, boolean acc) {
+        float[] row = a;
+        int r0 = ao;
+        if (sak != 1) {
+            row = new float[k];
+            for (int p = 0; p < k; p++) {
+                row[p] = a[ao + p * sak];
+            }
+            r0 = 0;
+        }
+        for (int j = lo; j < hi; j++) {
+            float d = dot(row, r0, b, bo + j * sbn, k);
+            c[co + j] = acc ? c[co + j] + d : d;
+        }
+    }
+
+    private static float dot(float[] x, int xo, float[] y, int yo, int k) {
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        int p = 0;
+        for (; p + 2 * L <= k; p += 2 * L) {
+            s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
+            s1 = FloatVector.fromArray(S, x, xo + p + L).fma(FloatVector.fromArray(S, y, yo + p + L), s1);
+        }
+        float d = SimdKernels.hsum(s0.add(s1));
+        for (; p < k; p++) {
+            d = Math.fma(x[xo + p], y[yo + p], d);
+        }
+        return d;
+    }
+
+    /** C[j] (+)= sum_p a[p] B[p, j] for j in [lo, hi) with B's rows contiguous: vector axpys. */
+    private static void rowTimesRows(float[] a, int ao, int sak, float[] b, int bo, int sbk, float[] c, int co,
+                                     int lo, int hi, int k, boolean acc) {
+        if (!acc) {
+            java.util.Arrays.fill(c, co + lo, co + hi, 0f);
+        }
+        int bound = lo + S.loopBound(hi - lo);
+        for (int p = 0; p < k; p++) {
+            float av = a[ao + p * sak];
+            FloatVector va = FloatVector.broadcast(S, av);
+            int br = bo + p * sbk;
+            int j = lo;
+            for (; j < bound; j += L) {
+                va.fma(FloatVector.fromArray(S, b, br + j), FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
+            }
+            for (; j < hi; j++) {
+                c[co + j] = Math.fma(av, b[br + j], c[co + j]);
+            }
         }
     }
 
@@ -277,8 +355,10 @@ final class Gemm {
                     pb[out + p * NR + q] = b[src + p];
                 }
             }
-            for (int p = 0; p < kc; p++) {
-                java.util.Arrays.fill(pb, out + p * NR + cols, out + p * NR + NR, 0f);
+            if (cols < NR) {
+                for (int p = 0; p < kc; p++) {
+                    java.util.Arrays.fill(pb, out + p * NR + cols, out + p * NR + NR, 0f);
+                }
             }
             return;
         }

@@ -110,9 +110,7 @@ public final class SimdKernels {
         for (int c = 0; c < bound; c += CHUNK) {
             int end = Math.min(bound, c + CHUNK);
             expOfMinusHalfSquare(x, ox, e, c, end);
-            for (int i = c; i < end; i += L) {
-                gelu(FloatVector.fromArray(S, x, ox + i), FloatVector.fromArray(S, e, i - c)).intoArray(out, oo + i);
-            }
+            geluTail(x, ox, e, c, end, out, oo);
         }
         return bound;
     }
@@ -122,9 +120,7 @@ public final class SimdKernels {
         for (int c = 0; c < bound; c += CHUNK) {
             int end = Math.min(bound, c + CHUNK);
             expOfMinusHalfSquare(x, ox, e, c, end);
-            for (int i = c; i < end; i += L) {
-                geluGrad(FloatVector.fromArray(S, x, ox + i), FloatVector.fromArray(S, e, i - c)).intoArray(out, oo + i);
-            }
+            geluGradTail(x, ox, e, c, end, out, oo);
         }
         return bound;
     }
@@ -134,9 +130,7 @@ public final class SimdKernels {
         for (int c = 0; c < bound; c += CHUNK) {
             int end = Math.min(bound, c + CHUNK);
             expOfMinusFullSquare(x, ox, e, c, end);
-            for (int i = c; i < end; i += L) {
-                erf(FloatVector.fromArray(S, x, ox + i), FloatVector.fromArray(S, e, i - c)).intoArray(out, oo + i);
-            }
+            erfTail(x, ox, e, c, end, out, oo);
         }
         return bound;
     }
@@ -150,15 +144,174 @@ public final class SimdKernels {
         return i;
     }
 
+
+    // GELU, its derivative and erf go through erfc(z) = t exp(P(t) - z^2), t = 1 / (1 + z/2), the
+    // Chebyshev fit of Press et al. (Numerical Recipes 6.2, relative error below 1.2e-7 for every
+    // z), so GELU keeps full float accuracy far into the negative tail where 1 + erf would
+    // cancel. z^2 = hi + lo is split exactly with an fma and exp(P - z^2) is taken as
+    // exp(-hi) exp(P) (1 - lo): rounding P - z^2 to float would cost up to 1e-5 relative once z^2
+    // reaches ~60. exp(P) needs no range reduction (P stays in [-1.27, 0.01]), so it is a Taylor
+    // polynomial about -0.63 (remainder below 1e-9 relative).
+    //
+    // The loops run in two passes: exp(-x^2) first, then everything else in a method
+    // written out in full. C2 compiles each as its own unit only because the second is longer
+    // than its inlining limit (325 bytes of bytecode): with both in one unit it exceeded its
+    // node budget (NodeCountInliningCutoff), left some vector helpers un-inlined, and those run
+    // the Vector API's scalar fallback, 10-60x slower depending on JIT timing.
+    private static final FloatVector F_TWO = FloatVector.broadcast(S, 2f);
+    private static final FloatVector F_P9 = FloatVector.broadcast(S, 0.17087277f);
+    private static final FloatVector F_P8 = FloatVector.broadcast(S, -0.82215223f);
+    private static final FloatVector F_P7 = FloatVector.broadcast(S, 1.48851587f);
+    private static final FloatVector F_P6 = FloatVector.broadcast(S, -1.13520398f);
+    private static final FloatVector F_P5 = FloatVector.broadcast(S, 0.27886807f);
+    private static final FloatVector F_P4 = FloatVector.broadcast(S, -0.18628806f);
+    private static final FloatVector F_P3 = FloatVector.broadcast(S, 0.09678418f);
+    private static final FloatVector F_P2 = FloatVector.broadcast(S, 0.37409196f);
+    private static final FloatVector F_P1 = FloatVector.broadcast(S, 1.00002368f);
+    private static final FloatVector F_P0 = FloatVector.broadcast(S, -1.26551223f);
+    private static final FloatVector F_T11 = FloatVector.broadcast(S, -1f / 1320f);
+    private static final FloatVector F_T9 = FloatVector.broadcast(S, 1f / 216f);
+    private static final FloatVector F_T7 = FloatVector.broadcast(S, -1f / 42f);
+    private static final FloatVector F_T5 = FloatVector.broadcast(S, 1f / 10f);
+    private static final FloatVector F_T3 = FloatVector.broadcast(S, -1f / 3f);
+    private static final FloatVector X_SCALE = FloatVector.broadcast(S, (float) Math.exp(-0.63));
+    private static final FloatVector X_C10 = FloatVector.broadcast(S, 1f / 3628800f);
+    private static final FloatVector X_C9 = FloatVector.broadcast(S, 1f / 362880f);
+    private static final FloatVector X_C8 = FloatVector.broadcast(S, 1f / 40320f);
+    private static final FloatVector X_C7 = FloatVector.broadcast(S, 1f / 5040f);
+    private static final FloatVector X_C6 = FloatVector.broadcast(S, 1f / 720f);
+    private static final FloatVector X_C5 = FloatVector.broadcast(S, 1f / 120f);
+    private static final FloatVector X_C4 = FloatVector.broadcast(S, 1f / 24f);
+    private static final FloatVector X_C3 = FloatVector.broadcast(S, 1f / 6f);
+    private static final FloatVector X_C2 = FloatVector.broadcast(S, 0.5f);
+
+    /** Second pass of GELU, given e = exp(-x^2/2). */
+    private static void geluTail(float[] x, int ox, float[] e, int from, int to, float[] out, int oo) {
+        for (int i = from; i < to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, ox + i);
+            FloatVector em = FloatVector.fromArray(S, e, i - from);
+            FloatVector xx = v.mul(v);
+            FloatVector lo = v.fma(v, xx.neg()).mul(0.5f);
+            FloatVector z = v.abs().mul(SQRT1_2);
+            FloatVector t = E_ONE.div(z.mul(0.5f).add(1f));
+            {
+                // erfc fit exponent P(t), then exp(P) by its Taylor series about -0.63 (P stays in [-1.27, 0.01])
+                FloatVector p = t.fma(F_P9, F_P8);
+                p = t.fma(p, F_P7);
+                p = t.fma(p, F_P6);
+                p = t.fma(p, F_P5);
+                p = t.fma(p, F_P4);
+                p = t.fma(p, F_P3);
+                p = t.fma(p, F_P2);
+                p = t.fma(p, F_P1);
+                p = t.fma(p, F_P0);
+                FloatVector d = p.sub(-0.63f);
+                FloatVector q = d.fma(X_C10, X_C9);
+                q = d.fma(q, X_C8);
+                q = d.fma(q, X_C7);
+                q = d.fma(q, X_C6);
+                q = d.fma(q, X_C5);
+                q = d.fma(q, X_C4);
+                q = d.fma(q, X_C3);
+                q = d.fma(q, X_C2);
+                q = d.fma(q, E_ONE);
+                q = d.fma(q, E_ONE).mul(X_SCALE);
+                FloatVector c = t.mul(em).mul(q).mul(E_ONE.sub(lo));
+                FloatVector phi = c.blend(F_TWO.sub(c), v.compare(VectorOperators.GT, 0f));
+                v.mul(0.5f).mul(phi).intoArray(out, oo + i);
+            }
+        }
+    }
+
+    /** Second pass of GELU', given e = exp(-x^2/2). */
+    private static void geluGradTail(float[] x, int ox, float[] e, int from, int to, float[] out, int oo) {
+        for (int i = from; i < to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, ox + i);
+            FloatVector em = FloatVector.fromArray(S, e, i - from);
+            FloatVector xx = v.mul(v);
+            FloatVector lo = v.fma(v, xx.neg()).mul(0.5f);
+            FloatVector z = v.abs().mul(SQRT1_2);
+            FloatVector t = E_ONE.div(z.mul(0.5f).add(1f));
+            {
+                // erfc fit exponent P(t), then exp(P) by its Taylor series about -0.63 (P stays in [-1.27, 0.01])
+                FloatVector p = t.fma(F_P9, F_P8);
+                p = t.fma(p, F_P7);
+                p = t.fma(p, F_P6);
+                p = t.fma(p, F_P5);
+                p = t.fma(p, F_P4);
+                p = t.fma(p, F_P3);
+                p = t.fma(p, F_P2);
+                p = t.fma(p, F_P1);
+                p = t.fma(p, F_P0);
+                FloatVector d = p.sub(-0.63f);
+                FloatVector q = d.fma(X_C10, X_C9);
+                q = d.fma(q, X_C8);
+                q = d.fma(q, X_C7);
+                q = d.fma(q, X_C6);
+                q = d.fma(q, X_C5);
+                q = d.fma(q, X_C4);
+                q = d.fma(q, X_C3);
+                q = d.fma(q, X_C2);
+                q = d.fma(q, E_ONE);
+                q = d.fma(q, E_ONE).mul(X_SCALE);
+                FloatVector c = t.mul(em).mul(q).mul(E_ONE.sub(lo));
+                FloatVector cdf = c.blend(F_TWO.sub(c), v.compare(VectorOperators.GT, 0f)).mul(0.5f);
+                FloatVector pdf = em.mul(E_ONE.sub(lo)).mul(INV_SQRT_2PI);
+                v.fma(pdf, cdf).intoArray(out, oo + i);
+            }
+        }
+    }
+
+    /** Second pass of erf, given e = exp(-x^2). */
+    private static void erfTail(float[] x, int ox, float[] e, int from, int to, float[] out, int oo) {
+        for (int i = from; i < to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, ox + i);
+            FloatVector em = FloatVector.fromArray(S, e, i - from);
+            FloatVector za = v.abs();
+            FloatVector zz = za.mul(za);
+            FloatVector lo = za.fma(za, zz.neg());
+            FloatVector z = v.abs();
+            FloatVector t = E_ONE.div(z.mul(0.5f).add(1f));
+            {
+                // erfc fit exponent P(t), then exp(P) by its Taylor series about -0.63 (P stays in [-1.27, 0.01])
+                FloatVector p = t.fma(F_P9, F_P8);
+                p = t.fma(p, F_P7);
+                p = t.fma(p, F_P6);
+                p = t.fma(p, F_P5);
+                p = t.fma(p, F_P4);
+                p = t.fma(p, F_P3);
+                p = t.fma(p, F_P2);
+                p = t.fma(p, F_P1);
+                p = t.fma(p, F_P0);
+                FloatVector d = p.sub(-0.63f);
+                FloatVector q = d.fma(X_C10, X_C9);
+                q = d.fma(q, X_C8);
+                q = d.fma(q, X_C7);
+                q = d.fma(q, X_C6);
+                q = d.fma(q, X_C5);
+                q = d.fma(q, X_C4);
+                q = d.fma(q, X_C3);
+                q = d.fma(q, X_C2);
+                q = d.fma(q, E_ONE);
+                q = d.fma(q, E_ONE).mul(X_SCALE);
+                FloatVector c = t.mul(em).mul(q).mul(E_ONE.sub(lo));
+                FloatVector erfc = c.blend(F_TWO.sub(c), v.lt(0f));
+                FloatVector x2 = v.mul(v);
+                FloatVector s = x2.fma(F_T11, F_T9);
+                s = x2.fma(s, F_T7);
+                s = x2.fma(s, F_T5);
+                s = x2.fma(s, F_T3);
+                s = x2.fma(s, E_ONE);
+                FloatVector small = v.mul(s).mul(1.12837917f);
+                E_ONE.sub(erfc).blend(small, v.abs().lt(0.5f)).intoArray(out, oo + i);
+            }
+        }
+    }
+
     /** Elements per pass of the two-pass loops (stays in L1 between the passes). */
     private static final int CHUNK = 1024;
 
-    /**
-     * First pass of erfc-based loops: e = exp(-hi) where hi = x^2/2 (halved) or x^2, rounded
-     * exactly as the second pass rounds it. Keeping exp in a loop of its own is what lets C2
-     * inline it: with two exp calls in one loop body it hit its inlining node limit
-     * (NodeCountInliningCutoff), and an exp that is not inlined boxes every vector it touches.
-     */
+    /** First pass of GELU and its derivative: e = exp(-x^2/2), hi rounded as the second pass rounds it. */
     private static void expOfMinusHalfSquare(float[] x, int ox, float[] e, int from, int to) {
         for (int i = from; i < to; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, ox + i);
@@ -166,6 +319,7 @@ public final class SimdKernels {
         }
     }
 
+    /** First pass of erf: e = exp(-x^2). */
     private static void expOfMinusFullSquare(float[] x, int ox, float[] e, int from, int to) {
         for (int i = from; i < to; i += L) {
             FloatVector z = FloatVector.fromArray(S, x, ox + i).abs();
@@ -173,72 +327,10 @@ public final class SimdKernels {
         }
     }
 
-    /**
-     * erfc with relative error below 1.2e-7 for every x (the Chebyshev fit of Press et al.,
-     * Numerical Recipes, section 6.2), so GELU keeps full float accuracy far into the tail
-     * where 1 + erf(x) would cancel.
-     */
-    static FloatVector erfc(FloatVector x, FloatVector expMinusHi) {
-        FloatVector z = x.abs();
-        FloatVector hi = z.mul(z);
-        FloatVector ans = erfcOfAbs(z, expMinusHi, z.fma(z, hi.neg()));
-        return ans.blend(FloatVector.broadcast(S, 2f).sub(ans), x.lt(0f));
-    }
-
-    /**
-     * erfc(z) for z >= 0 given z^2 = hi + lo exactly and exp(-hi). exp(p - z^2) is taken as
-     * exp(-hi) * exp(p) * (1 - lo): rounding p - z^2 to float would cost up to 1e-5 relative
-     * once z^2 reaches ~60.
-     */
-    private static FloatVector erfcOfAbs(FloatVector z, FloatVector expMinusHi, FloatVector lo) {
-        // Call depth matters: C2 inlines at most 15 levels, and the Vector API needs about six
-        // of them below each operation to reach its intrinsics. exp is called from here, not
-        // from a helper of a helper, so every call chain from a loop stays within the limit.
-        FloatVector t = E_ONE.div(z.mul(0.5f).add(1f));
-        return t.mul(expMinusHi).mul(exp(erfcPoly(t))).mul(E_ONE.sub(lo));
-    }
-
-    /** The Chebyshev polynomial in t = 1 / (1 + z/2) of the erfc fit. */
-    private static FloatVector erfcPoly(FloatVector t) {
-        FloatVector p = t.mul(0.17087277f).add(-0.82215223f);
-        p = t.fma(p, FloatVector.broadcast(S, 1.48851587f));
-        p = t.fma(p, FloatVector.broadcast(S, -1.13520398f));
-        p = t.fma(p, FloatVector.broadcast(S, 0.27886807f));
-        p = t.fma(p, FloatVector.broadcast(S, -0.18628806f));
-        p = t.fma(p, FloatVector.broadcast(S, 0.09678418f));
-        p = t.fma(p, FloatVector.broadcast(S, 0.37409196f));
-        p = t.fma(p, FloatVector.broadcast(S, 1.00002368f));
-        return t.fma(p, FloatVector.broadcast(S, -1.26551223f));
-    }
-
-    /**
-     * GELU = x * Phi(x) = x/2 * erfc(-x/sqrt 2). The square (x/sqrt 2)^2 = x^2/2 is formed
-     * exactly from x (an fma gives the low half, halving is exact), so the tail keeps full
-     * float accuracy where 1 + erf(x) would cancel.
-     */
-    static FloatVector gelu(FloatVector x, FloatVector expMinusHi) {
-        FloatVector xx = x.mul(x);
-        FloatVector lo = x.fma(x, xx.neg()).mul(0.5f);
-        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), expMinusHi, lo);   // erfc(|x|/sqrt 2)
-        FloatVector phi = c.blend(FloatVector.broadcast(S, 2f).sub(c), x.compare(VectorOperators.GT, 0f)); // erfc(-x/sqrt 2)
-        return x.mul(0.5f).mul(phi);
-    }
-
-    /** GELU'(x) = Phi(x) + x phi(x), sharing x^2/2 = hi + lo (exact) between erfc and the density. */
-    static FloatVector geluGrad(FloatVector x, FloatVector expMinusHi) {
-        FloatVector xx = x.mul(x);
-        FloatVector lo = x.fma(x, xx.neg()).mul(0.5f);
-        FloatVector c = erfcOfAbs(x.abs().mul(SQRT1_2), expMinusHi, lo);
-        FloatVector cdf = c.blend(FloatVector.broadcast(S, 2f).sub(c), x.compare(VectorOperators.GT, 0f)).mul(0.5f);
-        FloatVector pdf = expMinusHi.mul(FloatVector.broadcast(S, 1f).sub(lo)).mul(INV_SQRT_2PI);
-        return x.fma(pdf, cdf);
-    }
-
     private static final float INV_SQRT_2PI = 0.39894228f;
     private static final float LOG2E = 1.44269504f;
     private static final float LN2_HI = 0.693359375f;      // ln 2 split so k * LN2_HI is exact
     private static final float LN2_LO = -2.12194440e-4f;
-    private static final float ROUND_MAGIC = 12582912f;     // 1.5 * 2^23: adding it rounds to an integer
 
     /**
      * exp(x) from IEEE arithmetic alone: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite), a degree-7
@@ -273,8 +365,8 @@ public final class SimdKernels {
     private static final FloatVector E_LO = FloatVector.broadcast(S, -104f);
     private static final FloatVector E_HI = FloatVector.broadcast(S, 88.7228394f);
     private static final FloatVector E_LOG2E = FloatVector.broadcast(S, 1.44269504f);
-    private static final FloatVector E_MAGIC = FloatVector.broadcast(S, 12582912f);
-    private static final FloatVector E_NLN2_HI = FloatVector.broadcast(S, -0.693359375f);
+    private static final FloatVector E_MAGIC = FloatVector.broadcast(S, 12582912f);      // 1.5 * 2^23: adding it rounds to an integer
+    private static final FloatVector E_NLN2_HI = FloatVector.broadcast(S, -0.693359375f); // ln 2 split so k * LN2_HI is exact
     private static final FloatVector E_NLN2_LO = FloatVector.broadcast(S, 2.12194440e-4f);
     private static final FloatVector E_C7 = FloatVector.broadcast(S, 1f / 5040f);
     private static final FloatVector E_C6 = FloatVector.broadcast(S, 1f / 720f);
@@ -302,20 +394,6 @@ public final class SimdKernels {
         FloatVector big = FloatVector.broadcast(S, 1f).sub(e).div(e.add(1f));
         big = big.blend(big.neg(), x.lt(0f));
         return big.blend(small, a.lt(0.55f));
-    }
-
-    /** erf: a Taylor polynomial near 0 (where 1 - erfc would cancel), 1 - erfc elsewhere. */
-    static FloatVector erf(FloatVector x, FloatVector expMinusSquare) {
-        FloatVector x2 = x.mul(x);
-        // 2/sqrt(pi) * (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320)
-        FloatVector p = x2.mul(-1f / 1320f).add(1f / 216f);
-        p = x2.fma(p, FloatVector.broadcast(S, -1f / 42f));
-        p = x2.fma(p, FloatVector.broadcast(S, 1f / 10f));
-        p = x2.fma(p, FloatVector.broadcast(S, -1f / 3f));
-        p = x2.fma(p, FloatVector.broadcast(S, 1f));
-        FloatVector small = x.mul(p).mul(1.12837917f);
-        FloatVector big = FloatVector.broadcast(S, 1f).sub(erfc(x, expMinusSquare));
-        return big.blend(small, x.abs().lt(0.5f));
     }
 
     public static void binary(BinaryOp op, float[] a, int oa, int sa, float[] b, int ob, int sb,

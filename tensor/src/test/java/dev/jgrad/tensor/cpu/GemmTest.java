@@ -15,6 +15,7 @@ class GemmTest {
     private static final int[][] SHAPES = {
         {1, 1, 1}, {1, 7, 1}, {5, 3, 70}, {13, 40, 33}, {Gemm.MR + 1, Gemm.KC + 3, Gemm.NR + 1},
         {Gemm.MC + 5, 2 * Gemm.KC + 1, 3 * Gemm.NR - 1}, {64, 64, 64}, {70, 100, 2 * Gemm.NR}, {3, 600, 5},
+        {1, 128, 384}, {2, 37, 1000}, {1, 3, 5},   // the matrix-vector path (decoding)
     };
 
     private static float[] random(SplittableRandom r, int n) {
@@ -62,23 +63,32 @@ class GemmTest {
 
     @Test
     void accumulatesIntoAStridedSliceOfC() {
+        for (int m : new int[] {1, 2 * Gemm.MR + 3}) {
+            for (boolean bT : new boolean[] {false, true}) {
+                accumulates(m, bT);
+            }
+        }
+    }
+
+    private static void accumulates(int m, boolean bT) {
         SplittableRandom r = new SplittableRandom(8);
-        int m = 2 * Gemm.MR + 3;
         int k = Gemm.KC + 17;
         int n = Gemm.NR + 5;
         int ldc = n + 9;
         int co = 4;
+        int sbk = bT ? 1 : n;
+        int sbn = bT ? k : 1;
         float[] a = random(r, m * k);
         float[] b = random(r, k * n);
         float[] c = random(r, co + m * ldc);
         float[] before = c.clone();
-        float[] prod = oracle(a, k, 1, b, n, 1, m, n, k);
-        Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, c, co, ldc, m, n, k, true, true);
+        float[] prod = oracle(a, k, 1, b, sbk, sbn, m, n, k);
+        Gemm.sgemm(a, 0, k, 1, b, 0, sbk, sbn, c, co, ldc, m, n, k, true, true);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < ldc; j++) {
                 int at = co + i * ldc + j;
                 float want = j < n ? before[at] + prod[i * n + j] : before[at];
-                assertEquals(want, c[at], 1e-5f * (k + 1), "C[" + i + "," + j + "]");
+                assertEquals(want, c[at], 1e-5f * (k + 1), "m=" + m + " bT=" + bT + " C[" + i + "," + j + "]");
             }
         }
         for (int i = 0; i < co; i++) {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# PyTorch side of the benchmarks: installs Debian's python3-torch and libopenblas0-pthread when
+# missing (without OpenBLAS, torch falls back to the reference BLAS, ~18x slower, which would be
+# unfair to it), then runs bench/pytorch_bench.py with Debian's /usr/bin/python3 at each thread
+# setting. On 2 cores torch is fastest with its own threads at 1 and OpenBLAS's at 2
+# (shared/BENCHMARKING.md); the 2-thread row also runs the 2+1 setting and the report keeps the
+# faster of the two for every workload.
+set -euo pipefail
+OUT="${1:-bench/results}"
+mkdir -p "$OUT"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! ldconfig -p | grep -q libopenblas; then
+  echo "pytorch.sh: installing python3-torch and libopenblas0-pthread" >&2
+  SUDO=""
+  if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch python3-numpy libopenblas0-pthread
+fi
+ONLY="${PYTORCH_ONLY:-gemm,kernels,steps,generate}"
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 1 --only "$ONLY" \
+    --out "$OUT/pytorch-1.json"
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 2 --only "$ONLY" \
+    --out "$OUT/pytorch-2-blas.json"
+OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 2 --only "$ONLY" \
+    --out "$OUT/pytorch-2-omp.json"
