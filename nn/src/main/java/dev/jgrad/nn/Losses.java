@@ -1,9 +1,11 @@
 package dev.jgrad.nn;
 
 import dev.jgrad.autograd.Function;
+import dev.jgrad.autograd.GradMode;
 import dev.jgrad.autograd.Tensor;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
 
 /** Classification losses over logits (N, V) or (..., V) and I32 targets of the leading shape. */
 public final class Losses {
@@ -79,10 +81,25 @@ public final class Losses {
             return "CrossEntropy";
         }
 
+        /** softmax - onehot from the fused forward (F32 only); the first-order backward scales it. */
+        private NdArray fusedGrad;
+
         @Override
         protected NdArray forward(Tensor... in) {
             save(in[0]);
-            NdArray logp = in[0].data().logSoftmax(1);
+            NdArray x = in[0].data();
+            if (x.dtype() == DType.F32) {
+                // One pass over the logits: loss and softmax - onehot together.
+                NdArray xc = x.contiguous();
+                fusedGrad = NdArray.zeros(DType.F32, xc.shape());
+                double total = Backends.get().softmaxCrossEntropy(xc, targets, ignoreIndex, fusedGrad);
+                counted = 0;
+                for (int t : targets) {
+                    counted += t != ignoreIndex ? 1 : 0;
+                }
+                return NdArray.scalar(DType.F32, reduction == Reduction.MEAN ? total / counted : total);
+            }
+            NdArray logp = x.logSoftmax(1);
             int n = targets.length;
             double total = 0;
             counted = 0;
@@ -99,6 +116,14 @@ public final class Losses {
         @Override
         protected Tensor[] backward(Tensor g) {
             Tensor logits = saved(0);
+            double scale0 = reduction == Reduction.MEAN ? 1.0 / counted : 1.0;
+            if (fusedGrad != null && !GradMode.isEnabled()) {
+                // First order: the forward already computed softmax - onehot.
+                NdArray d = fusedGrad.mul(scale0 * g.data().toDoubleArray()[0]);
+                fusedGrad = null;
+                return new Tensor[] {Tensor.of(d)};
+            }
+            // Higher order (create_graph): the same gradient from differentiable ops.
             int n = targets.length;
             int v = logits.size(1);
             int[] hot = new int[n * v];

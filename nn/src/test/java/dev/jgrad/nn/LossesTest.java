@@ -29,6 +29,38 @@ class LossesTest {
         assertArrayEquals(b.grad().data().toDoubleArray(), a.grad().data().toDoubleArray(), 1e-12);
     }
 
+    /** F32 takes the one-pass kernel; it must agree with the F64 composite, with its scalar twin, and across threads. */
+    @Test
+    void float32OnePassKernelMatchesTheFloat64CompositeAndItsTwin() {
+        NdArray logits = NdArray.randn(G, DType.F64, 37, 70).mul(3);
+        int[] t = new int[37];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = i % 5 == 0 ? Losses.IGNORE_INDEX : (i * 7) % 70;
+        }
+        Tensor targets = Tensor.of(NdArray.of(t, 37));
+        for (Losses.Reduction red : Losses.Reduction.values()) {
+            Tensor x64 = Tensor.param(logits);
+            Tensor l64 = Losses.crossEntropy(x64, targets, Losses.IGNORE_INDEX, red);
+            l64.backward();
+            float[][] runs = new float[2][];
+            for (int simd = 0; simd < 2; simd++) {
+                dev.jgrad.tensor.cpu.CpuBackend.useSimd(simd == 1);
+                try {
+                    Tensor x32 = Tensor.param(logits.to(DType.F32));
+                    Tensor l32 = Losses.crossEntropy(x32, targets, Losses.IGNORE_INDEX, red);
+                    l32.backward();
+                    assertEquals(l64.item(), l32.item(), 1e-5 * Math.abs(l64.item()), red + " loss");
+                    assertArrayEquals(x64.grad().data().to(DType.F32).toFloatArray(), x32.grad().data().toFloatArray(),
+                            2e-6f, red + " gradient");
+                    runs[simd] = x32.grad().data().toFloatArray();
+                } finally {
+                    dev.jgrad.tensor.cpu.CpuBackend.useSimd(true);
+                }
+            }
+            assertArrayEquals(runs[0], runs[1], 2e-7f, red + ": SIMD kernel against its scalar twin");
+        }
+    }
+
     @Test
     void crossEntropyGradientsAndSecondDerivativesCheck() {
         Tensor targets = Tensor.of(NdArray.of(new int[] {1, Losses.IGNORE_INDEX, 0, 2}, 2, 2));

@@ -68,6 +68,14 @@ public interface Backend {
      */
     void adamwStep(NdArray param, NdArray grad, NdArray m, NdArray v, AdamStep step);
 
+    /**
+     * Fused softmax cross-entropy over the rows of contiguous F32 (N, V) logits: writes
+     * {@code softmax(row) - onehot(target)} into {@code dlogits} (zeros for rows whose target is
+     * {@code ignoreIndex}) and returns the summed loss of the other rows, each
+     * {@code logsumexp(row) - row[target]}. Targets are in range (the caller checks).
+     */
+    double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, NdArray dlogits);
+
     /** Sum of squares of all elements, accumulated in the array's precision lane by lane. */
     double sumOfSquares(NdArray x);
 }

@@ -255,6 +255,36 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, NdArray dlogits) {
+        int n = logits.size(0);
+        int v = logits.size(1);
+        float[] x = logits.storageF32();
+        float[] d = dlogits.storageF32();
+        int xo = logits.layout().offset();
+        int dOff = dlogits.layout().offset();
+        double[] rowLoss = new double[n];
+        boolean vec = simd;
+        Parallel.forRange(n, Math.max(1, Strided.GRAIN / Math.max(v, 1)), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int t = targets[i];
+                if (t == ignoreIndex) {
+                    java.util.Arrays.fill(d, dOff + i * v, dOff + (i + 1) * v, 0f);
+                    continue;
+                }
+                float lse = vec ? SimdKernels.softmaxRow(x, xo + i * v, d, dOff + i * v, v)
+                        : ScalarKernels.softmaxRow(x, xo + i * v, d, dOff + i * v, v);
+                d[dOff + i * v + t] -= 1f;
+                rowLoss[i] = (double) lse - x[xo + i * v + t];
+            }
+        });
+        double total = 0;
+        for (double l : rowLoss) {
+            total += l;   // in row order: the same sum for any thread count
+        }
+        return total;
+    }
+
+    @Override
     public double sumOfSquares(NdArray x) {
         NdArray c = x.contiguous();
         int off = c.layout().offset();
@@ -513,6 +543,28 @@ public final class CpuBackend implements Backend {
     public NdArray indexAdd(NdArray base, int dim, NdArray index, NdArray src) {
         int[] idx = index.toIntArray();
         NdArray out = base.copy();
+        if (dim == 0 && out.dtype() == DType.F32 && out.isContiguous() && idx.length > 0) {
+            // Embedding backward: whole rows added in index order (repeated ids accumulate in a
+            // fixed order); threads split the columns, never the rows.
+            NdArray sc = src.contiguous();
+            int row = sc.numel() / idx.length;
+            float[] o = out.storageF32();
+            float[] sv = sc.storageF32();
+            int oo = out.layout().offset();
+            int so = sc.layout().offset();
+            boolean vec = simd;
+            Parallel.forRange(row, Math.max(4 * SimdKernels.L, Strided.GRAIN / idx.length), (lo, hi) -> {
+                for (int j = 0; j < idx.length; j++) {
+                    int dst = oo + idx[j] * row + lo;
+                    if (vec) {
+                        SimdKernels.binary(BinaryOp.ADD, o, dst, 1, sv, so + j * row + lo, 1, o, dst, hi - lo);
+                    } else {
+                        ScalarKernels.binaryF32(BinaryOp.ADD, o, dst, 1, sv, so + j * row + lo, 1, o, dst, hi - lo);
+                    }
+                }
+            });
+            return out;
+        }
         for (int j = 0; j < idx.length; j++) {
             accumulate(out.select(dim, idx[j]), src.select(dim, j));
         }

@@ -35,6 +35,22 @@ public final class ScalarKernels {
         }
     }
 
+    /** The oracle for {@link SimdKernels#softmaxRow}: softmax in double, logsumexp returned. */
+    static float softmaxRow(float[] x, int off, float[] out, int oo, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.exp(x[off + i] - m);
+        }
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (float) (Math.exp(x[off + i] - m) / s);
+        }
+        return (float) (m + Math.log(s));
+    }
+
     static double sumOfSquares(float[] x, int off, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) {

@@ -707,6 +707,28 @@ public final class SimdKernels {
         return hsum(acc);
     }
 
+    /** Softmax of a contiguous row into out; returns the row's logsumexp (cross-entropy's pass). */
+    static float softmaxRow(float[] x, int off, float[] out, int oo, int n) {
+        float m = max(x, off, n);
+        int bound = S.loopBound(n);
+        float s = expStoreSum(x, off, m, out, oo, bound);
+        for (int j = bound; j < n; j++) {
+            float e = (float) Math.exp(x[off + j] - m);
+            out[oo + j] = e;
+            s += e;
+        }
+        float inv = 1f / s;
+        FloatVector vi = FloatVector.broadcast(S, inv);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, out, oo + i).mul(vi).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            out[oo + i] *= inv;
+        }
+        return m + (float) Math.log(s);
+    }
+
     /** log(sum(exp(x))) of a contiguous row; an infinite maximum is not subtracted (as PyTorch). */
     public static float logsumexp(float[] x, int off, int n) {
         float m = max(x, off, n);
