@@ -3,8 +3,8 @@
 # missing (without OpenBLAS, torch falls back to the reference BLAS, ~18x slower, which would be
 # unfair to it), then runs bench/pytorch_bench.py with Debian's /usr/bin/python3 at each thread
 # setting. On 2 cores torch is fastest with its own threads at 1 and OpenBLAS's at 2
-# (shared/BENCHMARKING.md); the 2-thread row also runs the 2+1 setting and the report keeps the
-# faster of the two for every workload.
+# (shared/BENCHMARKING.md); set PYTORCH_BOTH=1 to also run the 2+1 setting (the report keeps the
+# faster of the two for every workload).
 set -euo pipefail
 OUT="${1:-bench/results}"
 mkdir -p "$OUT"
@@ -21,5 +21,7 @@ OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.p
     --out "$OUT/pytorch-1.json"
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 2 --only "$ONLY" \
     --out "$OUT/pytorch-2-blas.json"
-OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 2 --only "$ONLY" \
-    --out "$OUT/pytorch-2-omp.json"
+if [[ "${PYTORCH_BOTH:-0}" == 1 ]]; then
+  OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 2 --only "$ONLY" \
+      --out "$OUT/pytorch-2-omp.json"
+fi

@@ -67,8 +67,7 @@ def gemm(results, quick):
 
 # ---------------------------------------------------------------- kernels
 
-SOFTMAX_SHAPES = ["3072x64", "768x65", "64x50257", "4096x4096"]
-LAYERNORM_SHAPES = ["768x128", "64x50257", "4096x4096"]
+KERNEL_SHAPES = ["3072x64", "768x65", "768x128", "64x50257", "4096x4096"]
 
 
 def rows_cols(s):
@@ -78,7 +77,7 @@ def rows_cols(s):
 
 def kernels(results):
     g = torch.Generator().manual_seed(2)
-    for s in SOFTMAX_SHAPES:
+    for s in KERNEL_SHAPES:
         r, c = rows_cols(s)
         x = torch.randn(r, c, generator=g)
         results[f"softmax/{s}"] = median_us(lambda: torch.softmax(x, -1))
@@ -89,7 +88,7 @@ def kernels(results):
             loss = F.cross_entropy(xg, y)
             torch.autograd.grad(loss, xg)
         results[f"cross_entropy_fwd_bwd/{s}"] = median_us(ce)
-    for s in LAYERNORM_SHAPES:
+    for s in KERNEL_SHAPES:
         r, c = rows_cols(s)
         x = torch.randn(r, c, generator=g).requires_grad_(True)
         w = torch.randn(c, generator=g).requires_grad_(True)

@@ -2,7 +2,7 @@
 # Runs every benchmark of the report on this machine, in one sitting, and writes
 # bench/results/: JMH JSON (gemm, scalar, steps), PyTorch JSON (pytorch-1, pytorch-2*),
 # report.md (the README's tables) and gemm.png. Called by `./jgrad bench-report`
-# (which builds bench/target/benchmarks.jar first); takes about 20 minutes on 2 cores.
+# (which builds bench/target/benchmarks.jar first); takes about 30 minutes on 2 cores.
 # Set QUICK=1 for a shorter run (fewer shapes and iterations).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,7 +10,7 @@ OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
 JAR="$ROOT/bench/target/benchmarks.jar"
 SHAPES="64,128,256,512,1024,2048,207,300,702,768x128x384,768x128x128,768x128x512,768x512x128,768x128x65,48x256x64x64"
-ITER=(-wi 3 -i 5 -w 1 -r 1)
+ITER=(-wi 2 -i 4 -w 1 -r 1)
 if [[ "${QUICK:-0}" == 1 ]]; then
   SHAPES="64,256,512,1024,207,768x128x384,768x128x65,48x256x64x64"
   ITER=(-wi 2 -i 3 -w 1 -r 1)
@@ -20,7 +20,8 @@ java -jar "$JAR" "GemmBench.(jgrad|openblas|ejml)" -p shape="$SHAPES" -p threads
 # The scalar twin is the oracle, not a contender: small sizes only (n = 512 takes 0.1 s per product).
 java -jar "$JAR" "GemmBench.scalarTwin" -p shape=64,128,256,512,207,300 -p threads=1,2 -wi 1 -i 3 -w 1 -r 1 \
     -rf json -rff "$OUT/scalar.json"
-java -jar "$JAR" "StepBench|GenerateBench" -wi 3 -i 5 -w 2 -r 2 -rf json -rff "$OUT/steps.json"
+java -jar "$JAR" "KernelBench|AttentionBench" -wi 2 -i 4 -w 1 -r 1 -rf json -rff "$OUT/kernels.json"
+java -jar "$JAR" "StepBench|GenerateBench" -wi 3 -i 4 -w 2 -r 2 -rf json -rff "$OUT/steps.json"
 bash "$ROOT/bench/pytorch.sh" "$OUT"
-java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/gemm.json" "$OUT/scalar.json" "$OUT/steps.json" \
+java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/gemm.json" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
     --pytorch "$OUT"/pytorch-*.json

@@ -52,6 +52,7 @@ public final class Report {
         }
         StringBuilder md = new StringBuilder();
         gemmTable(rows, torch, md);
+        kernelTable(rows, torch, md);
         stepTable(rows, torch, md);
         Files.writeString(out.resolve("report.md"), md.toString());
         chart(rows, out.resolve("gemm.png"));
@@ -159,6 +160,56 @@ public final class Report {
             }
         }
         md.append("\nGFLOP/s = 2·B·M·K·N / median time.\n\n");
+    }
+
+    static void kernelTable(List<Row> rows, Map<Integer, Map<String, Double>> torch, StringBuilder md) {
+        String[][] kinds = {{"KernelBench.softmax", "softmax"},
+            {"KernelBench.crossEntropyForwardBackward", "cross_entropy_fwd_bwd"},
+            {"KernelBench.layerNormForwardBackward", "layernorm_fwd_bwd"}};
+        boolean header = false;
+        for (String[] kind : kinds) {
+            List<String> shapes = new ArrayList<>();
+            for (Row r : rows) {
+                if (r.method().equals(kind[0]) && !shapes.contains(r.params().get("shape"))) {
+                    shapes.add(r.params().get("shape"));
+                }
+            }
+            for (String s : shapes) {
+                for (String t : new String[] {"1", "2"}) {
+                    Double jg = find(rows, kind[0], "shape", s, t);
+                    Double pt = torch.getOrDefault(Integer.parseInt(t), Map.of()).get(kind[1] + "/" + s);
+                    if (jg == null) {
+                        continue;
+                    }
+                    if (!header) {
+                        md.append("| kernel | rows×cols | threads | jgrad µs | GB/s | PyTorch µs | PyTorch / jgrad |\n");
+                        md.append("|---|---|---|---|---|---|---|\n");
+                        header = true;
+                    }
+                    String[] rc = s.split("x");
+                    // Effective traffic: softmax reads and writes the matrix once; the fused
+                    // forward+backward passes read it and write its gradient.
+                    double bytes = 2.0 * 4 * Long.parseLong(rc[0]) * Long.parseLong(rc[1]);
+                    md.append("| ").append(kind[1]).append(" | ").append(s).append(" | ").append(t).append(" | ")
+                            .append(String.format(Locale.ROOT, "%.1f", jg)).append(" | ")
+                            .append(String.format(Locale.ROOT, "%.1f", bytes / (jg * 1e3))).append(" | ")
+                            .append(cell(pt, "%.1f")).append(" | ")
+                            .append(cell(pt == null ? null : pt / jg, "%.2f×")).append(" |\n");
+                }
+            }
+        }
+        for (String t : new String[] {"1", "2"}) {
+            Double jg = findMethod(rows, "AttentionBench.forwardBackward", t);
+            Double pt = torch.getOrDefault(Integer.parseInt(t), Map.of()).get("attention_fwd_bwd/12x4x64x32");
+            if (jg != null) {
+                md.append("| causal attention fwd+bwd | 12×4×64×32 | ").append(t).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.1f", jg)).append(" | - | ").append(cell(pt, "%.1f"))
+                        .append(" | ").append(cell(pt == null ? null : pt / jg, "%.2f×")).append(" |\n");
+            }
+        }
+        if (header) {
+            md.append("\nGB/s counts one read and one write of the matrix (a lower bound on the traffic).\n\n");
+        }
     }
 
     static void stepTable(List<Row> rows, Map<Integer, Map<String, Double>> torch, StringBuilder md) {

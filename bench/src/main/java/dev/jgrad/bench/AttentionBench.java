@@ -1,9 +1,10 @@
 package dev.jgrad.bench;
 
+import dev.jgrad.autograd.Tensor;
+import dev.jgrad.nn.Attention;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
-import dev.jgrad.tensor.cpu.CpuBackend;
 import dev.jgrad.tensor.cpu.Parallel;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,40 +17,40 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Row softmax at LM shapes: the SIMD kernel against its scalar twin, same data, same run. */
+/** Causal attention forward + backward at the GPT shape: q, k, v of (B 12, nh 4, T 64, hs 32). */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class SoftmaxBench {
-    @Param({"768x65", "64x50257"})
-    String shape;
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xms2g", "-Xmx2g"})
+public class AttentionBench {
+    @Param({"1", "2"})
+    int threads;
 
-    @Param({"true", "false"})
-    boolean simd;
-
-    NdArray x;
+    Tensor q;
+    Tensor k;
+    Tensor v;
+    Tensor up;
 
     @Setup
     public void setup() {
-        Parallel.setThreads(1);
-        CpuBackend.useSimd(simd);
-        String[] p = shape.split("x");
-        x = NdArray.randn(new Generator(2), DType.F32, Integer.parseInt(p[0]), Integer.parseInt(p[1]));
-    }
-
-    @TearDown
-    public void restore() {
-        CpuBackend.useSimd(true);
+        Parallel.setThreads(threads);
+        Generator g = new Generator(3);
+        q = Tensor.param(NdArray.randn(g, DType.F32, 12, 4, 64, 32));
+        k = Tensor.param(NdArray.randn(g, DType.F32, 12, 4, 64, 32));
+        v = Tensor.param(NdArray.randn(g, DType.F32, 12, 4, 64, 32));
+        up = Tensor.of(NdArray.randn(g, DType.F32, 12, 4, 64, 32));
     }
 
     @Benchmark
-    public NdArray softmax() {
-        return x.softmax(1);
+    public Tensor forwardBackward() {
+        q.zeroGrad();
+        k.zeroGrad();
+        v.zeroGrad();
+        Attention.causal(q, k, v).backward(up);
+        return q.grad();
     }
 }
