@@ -1,12 +1,17 @@
 package dev.jgrad.nn;
 
+import dev.jgrad.autograd.Function;
+import dev.jgrad.autograd.GradMode;
 import dev.jgrad.autograd.Tensor;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
 
 /**
  * Ba et al. 2016: normalise the last dim to zero mean and unit (biased) variance, then scale
- * and shift. Built from Tensor ops, so its gradient (and second derivative) come from theirs.
+ * and shift. F32 runs one fused op (forward saves each row's mean and rstd; the backward is
+ * two passes, as llm.c's); other dtypes are built from Tensor ops, which is also the oracle the
+ * fused op is tested against.
  */
 public final class LayerNorm extends Module implements Layer {
     private final int size;
@@ -39,10 +44,72 @@ public final class LayerNorm extends Module implements Layer {
             throw new IllegalArgumentException("LayerNorm(" + size + "): input shape " + x.shape()
                     + " does not end in " + size);
         }
+        if (x.dtype() == DType.F32 && weight.data().dtype() == DType.F32) {
+            return bias == null ? new Fused(eps).apply(x, weight.tensor())
+                    : new Fused(eps).apply(x, weight.tensor(), bias.tensor());
+        }
         int[] last = {-1};
         Tensor centered = x.sub(x.mean(last, true));
         Tensor var = centered.mul(centered).mean(last, true);
         Tensor y = centered.mul(var.add(eps).rsqrt()).mul(weight.tensor());
         return bias == null ? y : y.add(bias.tensor());
+    }
+
+    /** The fused op: inputs x (..., C), weight (C) and optionally bias (C). */
+    static final class Fused extends Function {
+        private final double eps;
+        private NdArray mean;
+        private NdArray rstd;
+        private boolean hasBias;
+
+        Fused(double eps) {
+            this.eps = eps;
+        }
+
+        @Override
+        public String name() {
+            return "LayerNorm";
+        }
+
+        @Override
+        protected NdArray forward(Tensor... in) {
+            save(in[0], in[1]);
+            hasBias = in.length > 2;
+            NdArray x = in[0].data().contiguous();
+            int c = x.size(-1);
+            int rows = c == 0 ? 0 : x.numel() / c;
+            NdArray y = NdArray.zeros(DType.F32, x.shape());
+            mean = NdArray.zeros(DType.F32, rows);
+            rstd = NdArray.zeros(DType.F32, rows);
+            Backends.get().layerNormForward(x, in[1].data().contiguous(),
+                    in.length > 2 ? in[2].data().contiguous() : null, eps, y, mean, rstd);
+            return y;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor x = saved(0);
+            Tensor w = saved(1);
+            int c = x.size(-1);
+            if (!GradMode.isEnabled()) {
+                NdArray dx = NdArray.zeros(DType.F32, x.shape());
+                NdArray dw = NdArray.zeros(DType.F32, c);
+                NdArray db = hasBias ? NdArray.zeros(DType.F32, c) : null;
+                Backends.get().layerNormBackward(g.data().contiguous(), x.data().contiguous(), w.data().contiguous(),
+                        mean, rstd, dx, dw, db);
+                return hasBias ? new Tensor[] {Tensor.of(dx), Tensor.of(dw), Tensor.of(db)}
+                        : new Tensor[] {Tensor.of(dx), Tensor.of(dw)};
+            }
+            // create_graph: the same formulas from differentiable ops, so gradients of gradients work.
+            int[] last = {-1};
+            Tensor centered = x.sub(x.mean(last, true));
+            Tensor rs = centered.mul(centered).mean(last, true).add(eps).rsqrt();
+            Tensor xhat = centered.mul(rs);
+            Tensor gw = g.mul(w);
+            Tensor dx = gw.sub(gw.mean(last, true)).sub(xhat.mul(gw.mul(xhat).mean(last, true))).mul(rs);
+            Tensor dw = g.mul(xhat).reshape(-1, c).sum(new int[] {0}, false);
+            Tensor db = g.reshape(-1, c).sum(new int[] {0}, false);
+            return hasBias ? new Tensor[] {dx, dw, db} : new Tensor[] {dx, dw};
+        }
     }
 }

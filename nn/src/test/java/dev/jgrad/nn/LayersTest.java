@@ -94,4 +94,53 @@ class LayersTest {
                 java.util.List.copyOf(mlp.namedParameters().keySet()));
         assertEquals(dev.jgrad.tensor.Shape.of(3, 2), mlp.forward(e).shape());
     }
+
+    /** The fused F32 LayerNorm against the F64 composite: forward, first order, and gradients of gradients. */
+    @Test
+    void fusedLayerNormMatchesTheCompositeToSecondOrder() {
+        dev.jgrad.tensor.Generator g = new dev.jgrad.tensor.Generator(31);
+        NdArray x = NdArray.randn(g, DType.F64, 3, 5, 37).mul(2).add(1);
+        NdArray up = NdArray.randn(g, DType.F64, 3, 5, 37);
+        for (boolean bias : new boolean[] {true, false}) {
+            LayerNorm l64 = new LayerNorm(37, 1e-5, bias, DType.F64);
+            LayerNorm l32 = new LayerNorm(37, 1e-5, bias, DType.F32);
+            NdArray w = NdArray.randn(g, DType.F64, 37);
+            l64.parameters().get(0).assign(w);
+            l32.parameters().get(0).assign(w.to(DType.F32));
+            float[][] grads = new float[2][];
+            for (int simd = 0; simd < 2; simd++) {
+                dev.jgrad.tensor.cpu.CpuBackend.useSimd(simd == 1);
+                try {
+                    Tensor x64 = Tensor.param(x);
+                    Tensor x32 = Tensor.param(x.to(DType.F32));
+                    Tensor y64 = l64.forward(x64);
+                    Tensor y32 = l32.forward(x32);
+                    assertArrayEquals(y64.data().to(DType.F32).toFloatArray(), y32.data().toFloatArray(), 2e-5f);
+                    // Second order: d/dx of sum(dL/dx * up) through create_graph.
+                    Tensor gx64 = Tensor.grad(y64, new Tensor[] {x64}, Tensor.of(up), true, true)[0];
+                    Tensor gx32 = Tensor.grad(y32, new Tensor[] {x32}, Tensor.of(up.to(DType.F32)), true, true)[0];
+                    assertArrayEquals(gx64.data().to(DType.F32).toFloatArray(), gx32.data().toFloatArray(), 5e-5f);
+                    Tensor hv64 = Tensor.grad(gx64.mul(Tensor.of(up)).sum(), x64)[0];
+                    Tensor hv32 = Tensor.grad(gx32.mul(Tensor.of(up.to(DType.F32))).sum(), x32)[0];
+                    assertArrayEquals(hv64.data().to(DType.F32).toFloatArray(), hv32.data().toFloatArray(), 5e-4f);
+                    // First order through the fused kernel (no create_graph), parameters included.
+                    l32.zeroGrad();
+                    l64.zeroGrad();
+                    Tensor a32 = Tensor.param(x.to(DType.F32));
+                    Tensor a64 = Tensor.param(x);
+                    l32.forward(a32).backward(Tensor.of(up.to(DType.F32)));
+                    l64.forward(a64).backward(Tensor.of(up));
+                    assertArrayEquals(a64.grad().data().to(DType.F32).toFloatArray(), a32.grad().data().toFloatArray(), 5e-5f);
+                    for (int p = 0; p < l32.parameters().size(); p++) {
+                        assertArrayEquals(l64.parameters().get(p).grad().to(DType.F32).toFloatArray(),
+                                l32.parameters().get(p).grad().toFloatArray(), 2e-4f, "parameter " + p);
+                    }
+                    grads[simd] = a32.grad().data().toFloatArray();
+                } finally {
+                    dev.jgrad.tensor.cpu.CpuBackend.useSimd(true);
+                }
+            }
+            assertArrayEquals(grads[0], grads[1], 2e-6f, "SIMD and scalar-twin LayerNorm backward");
+        }
+    }
 }

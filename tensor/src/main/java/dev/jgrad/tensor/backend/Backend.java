@@ -76,6 +76,20 @@ public interface Backend {
      */
     double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, NdArray dlogits);
 
+    /**
+     * LayerNorm over the last dim of contiguous F32 (R, C) {@code x}: writes
+     * {@code y = (x - mean) * rstd * w (+ b)} and the per-row {@code mean} and {@code rstd}
+     * (both (R)) that the backward needs. {@code b} may be null.
+     */
+    void layerNormForward(NdArray x, NdArray w, NdArray b, double eps, NdArray y, NdArray mean, NdArray rstd);
+
+    /**
+     * LayerNorm's backward from the saved mean and rstd: writes dx (R, C), dw (C) and, when not
+     * null, db (C). All contiguous F32.
+     */
+    void layerNormBackward(NdArray dy, NdArray x, NdArray w, NdArray mean, NdArray rstd, NdArray dx, NdArray dw,
+                           NdArray db);
+
     /** Sum of squares of all elements, accumulated in the array's precision lane by lane. */
     double sumOfSquares(NdArray x);
 }

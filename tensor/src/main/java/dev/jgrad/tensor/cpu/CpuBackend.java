@@ -285,6 +285,76 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void layerNormForward(NdArray x, NdArray w, NdArray b, double eps, NdArray y, NdArray mean, NdArray rstd) {
+        int c = x.size(-1);
+        int r = c == 0 ? 0 : x.numel() / c;
+        float[] xs = x.storageF32();
+        float[] ws = w.storageF32();
+        float[] bs = b == null ? null : b.storageF32();
+        float[] ys = y.storageF32();
+        float[] ms = mean.storageF32();
+        float[] rs = rstd.storageF32();
+        int xo = x.layout().offset();
+        int wo = w.layout().offset();
+        int bo = b == null ? 0 : b.layout().offset();
+        boolean vec = simd;
+        Parallel.forRange(r, Math.max(1, Strided.GRAIN / Math.max(c, 1)), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                if (vec) {
+                    SimdKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
+                } else {
+                    ScalarKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(NdArray dy, NdArray x, NdArray w, NdArray mean, NdArray rstd, NdArray dx, NdArray dw,
+                                  NdArray db) {
+        int c = x.size(-1);
+        int r = c == 0 ? 0 : x.numel() / c;
+        float[] g = dy.storageF32();
+        float[] xs = x.storageF32();
+        float[] ws = w.storageF32();
+        float[] ms = mean.storageF32();
+        float[] rs = rstd.storageF32();
+        float[] dxs = dx.storageF32();
+        float[] dws = dw.storageF32();
+        float[] dbs = db == null ? null : db.storageF32();
+        int go = dy.layout().offset();
+        int xo = x.layout().offset();
+        int wo = w.layout().offset();
+        boolean vec = simd;
+        // dx: rows are independent.
+        Parallel.forRange(r, Math.max(1, Strided.GRAIN / Math.max(c, 1)), (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                if (vec) {
+                    SimdKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
+                } else {
+                    ScalarKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
+                }
+            }
+        });
+        // dw, db: sums over rows in row order; threads split the columns.
+        Parallel.forRange(c, Math.max(4 * SimdKernels.L, Strided.GRAIN / Math.max(r, 1)), (lo, hi) -> {
+            java.util.Arrays.fill(dws, lo, hi, 0f);
+            if (dbs != null) {
+                java.util.Arrays.fill(dbs, lo, hi, 0f);
+            }
+            for (int i = 0; i < r; i++) {
+                for (int j = lo; j < hi; j++) {
+                    float gij = g[go + i * c + j];
+                    dws[j] += gij * ((xs[xo + i * c + j] - ms[i]) * rs[i]);
+                    if (dbs != null) {
+                        dbs[j] += gij;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
     public double sumOfSquares(NdArray x) {
         NdArray c = x.contiguous();
         int off = c.layout().offset();

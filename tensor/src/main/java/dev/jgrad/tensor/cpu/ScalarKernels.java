@@ -51,6 +51,44 @@ public final class ScalarKernels {
         return (float) (m + Math.log(s));
     }
 
+    /** The oracle for {@link SimdKernels#layerNormRow}, in double. */
+    static void layerNormRow(float[] x, int xo, float[] w, int wo, float[] b, int bo, float eps, float[] y, int yo,
+                             float[] mean, float[] rstd, int row, int c) {
+        double m = 0;
+        for (int j = 0; j < c; j++) {
+            m += x[xo + j];
+        }
+        m /= c;
+        double ss = 0;
+        for (int j = 0; j < c; j++) {
+            ss += (x[xo + j] - m) * (x[xo + j] - m);
+        }
+        double rs = 1 / Math.sqrt(ss / c + eps);
+        mean[row] = (float) m;
+        rstd[row] = (float) rs;
+        for (int j = 0; j < c; j++) {
+            double v = (x[xo + j] - m) * rs * w[wo + j];
+            y[yo + j] = (float) (b != null ? v + b[bo + j] : v);
+        }
+    }
+
+    /** The oracle for {@link SimdKernels#layerNormBackwardRow}, in double. */
+    static void layerNormBackwardRow(float[] g, int go, float[] x, int xo, float[] w, int wo, float m, float rs,
+                                     float[] dx, int dxo, int c) {
+        double s1 = 0;
+        double s2 = 0;
+        for (int j = 0; j < c; j++) {
+            double gw = (double) g[go + j] * w[wo + j];
+            s1 += gw;
+            s2 += gw * ((x[xo + j] - (double) m) * rs);
+        }
+        for (int j = 0; j < c; j++) {
+            double gw = (double) g[go + j] * w[wo + j];
+            double xh = (x[xo + j] - (double) m) * rs;
+            dx[dxo + j] = (float) ((gw - s1 / c - xh * s2 / c) * rs);
+        }
+    }
+
     static double sumOfSquares(float[] x, int off, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) {

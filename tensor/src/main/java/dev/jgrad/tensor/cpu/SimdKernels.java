@@ -707,6 +707,78 @@ public final class SimdKernels {
         return hsum(acc);
     }
 
+    /** One LayerNorm row: mean and rstd (two passes, no cancellation), then the affine output. */
+    static void layerNormRow(float[] x, int xo, float[] w, int wo, float[] b, int bo, float eps, float[] y, int yo,
+                             float[] mean, float[] rstd, int row, int c) {
+        float m = sum(x, xo, c) / c;
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        int bound = S.loopBound(c);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector d = FloatVector.fromArray(S, x, xo + j).sub(vm);
+            acc = d.fma(d, acc);
+        }
+        float ss = hsum(acc);
+        for (; j < c; j++) {
+            float d = x[xo + j] - m;
+            ss += d * d;
+        }
+        float rs = 1f / (float) Math.sqrt(ss / c + eps);
+        mean[row] = m;
+        rstd[row] = rs;
+        FloatVector vr = FloatVector.broadcast(S, rs);
+        for (j = 0; j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr).mul(FloatVector.fromArray(S, w, wo + j));
+            if (b != null) {
+                v = v.add(FloatVector.fromArray(S, b, bo + j));
+            }
+            v.intoArray(y, yo + j);
+        }
+        for (; j < c; j++) {
+            float v = (x[xo + j] - m) * rs * w[wo + j];
+            y[yo + j] = b != null ? v + b[bo + j] : v;
+        }
+    }
+
+    /** dx of one LayerNorm row: rstd * (g w - mean(g w) - xhat * mean(g w xhat)). */
+    static void layerNormBackwardRow(float[] g, int go, float[] x, int xo, float[] w, int wo, float m, float rs,
+                                     float[] dx, int dxo, int c) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector vr = FloatVector.broadcast(S, rs);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        int bound = S.loopBound(c);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector gw = FloatVector.fromArray(S, g, go + j).mul(FloatVector.fromArray(S, w, wo + j));
+            FloatVector xh = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr);
+            a1 = a1.add(gw);
+            a2 = gw.fma(xh, a2);
+        }
+        float s1 = hsum(a1);
+        float s2 = hsum(a2);
+        for (; j < c; j++) {
+            float gw = g[go + j] * w[wo + j];
+            s1 += gw;
+            s2 += gw * ((x[xo + j] - m) * rs);
+        }
+        float mean1 = s1 / c;
+        float mean2 = s2 / c;
+        FloatVector v1 = FloatVector.broadcast(S, mean1);
+        FloatVector v2 = FloatVector.broadcast(S, mean2);
+        for (j = 0; j < bound; j += L) {
+            FloatVector gw = FloatVector.fromArray(S, g, go + j).mul(FloatVector.fromArray(S, w, wo + j));
+            FloatVector xh = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr);
+            gw.sub(v1).sub(xh.mul(v2)).mul(vr).intoArray(dx, dxo + j);
+        }
+        for (; j < c; j++) {
+            float gw = g[go + j] * w[wo + j];
+            float xh = (x[xo + j] - m) * rs;
+            dx[dxo + j] = (gw - mean1 - xh * mean2) * rs;
+        }
+    }
+
     /** Softmax of a contiguous row into out; returns the row's logsumexp (cross-entropy's pass). */
     static float softmaxRow(float[] x, int off, float[] out, int oo, int n) {
         float m = max(x, off, n);
