@@ -1,9 +1,11 @@
 package dev.jgrad.nn;
 
 import dev.jgrad.autograd.Function;
+import dev.jgrad.autograd.GradMode;
 import dev.jgrad.autograd.Tensor;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
 
 /**
  * Causal scaled-dot-product attention as one op: y = softmax(mask(q kᵀ / sqrt(hs))) v over
@@ -43,12 +45,30 @@ public final class Attention {
             return "CausalAttention";
         }
 
+        /** Probabilities (B*nh, Tq, Tk) from the fused F32 forward, reused by the first-order backward. */
+        private NdArray att;
+
         @Override
         protected NdArray forward(Tensor... in) {
             save(in[0], in[1], in[2]);
             NdArray q = in[0].data();
             NdArray k = in[1].data();
             double scale = 1 / Math.sqrt(q.size(3));
+            if (q.dtype() == DType.F32) {
+                // One kernel per (batch, head) slice; q, k, v arrive as strided views of the qkv projection.
+                int b = q.size(0);
+                int nh = q.size(1);
+                int tq = q.size(2);
+                int tk = k.size(2);
+                int hs = q.size(3);
+                NdArray q3 = q.contiguous().reshape(b * nh, tq, hs);
+                NdArray k3 = k.contiguous().reshape(b * nh, tk, hs);
+                NdArray v3 = in[2].data().contiguous().reshape(b * nh, tk, hs);
+                NdArray out = NdArray.zeros(DType.F32, b * nh, tq, hs);
+                att = NdArray.zeros(DType.F32, b * nh, tq, tk);
+                Backends.get().causalAttentionForward(q3, k3, v3, scale, out, att);
+                return out.reshape(b, nh, tq, hs);
+            }
             NdArray att = q.matmul(k.transpose(-2, -1)).mul(scale)
                     .maskedFill(futureMask(q.size(2), k.size(2)), Double.NEGATIVE_INFINITY).softmax(-1);
             return att.matmul(in[2].data());
@@ -60,6 +80,24 @@ public final class Attention {
             Tensor k = saved(1);
             Tensor v = saved(2);
             double scale = 1 / Math.sqrt(q.size(3));
+            if (att != null && !GradMode.isEnabled()) {
+                int b = q.size(0);
+                int nh = q.size(1);
+                int tq = q.size(2);
+                int tk = k.size(2);
+                int hs = q.size(3);
+                NdArray dq = NdArray.zeros(DType.F32, b * nh, tq, hs);
+                NdArray dk = NdArray.zeros(DType.F32, b * nh, tk, hs);
+                NdArray dv = NdArray.zeros(DType.F32, b * nh, tk, hs);
+                Backends.get().causalAttentionBackward(q.data().contiguous().reshape(b * nh, tq, hs),
+                        k.data().contiguous().reshape(b * nh, tk, hs), v.data().contiguous().reshape(b * nh, tk, hs),
+                        att, g.data().contiguous().reshape(b * nh, tq, hs), scale, dq, dk, dv);
+                att = null;
+                return new Tensor[] {needsGrad(0) ? Tensor.of(dq.reshape(b, nh, tq, hs)) : null,
+                    needsGrad(1) ? Tensor.of(dk.reshape(b, nh, tk, hs)) : null,
+                    needsGrad(2) ? Tensor.of(dv.reshape(b, nh, tk, hs)) : null};
+            }
+            // create_graph (or F64): the same gradients from differentiable ops.
             Tensor att = weights(q, k);                                        // (B, nh, Tq, Tk)
             Tensor dv = att.transpose(-2, -1).matmul(g);                       // (B, nh, Tk, hs)
             Tensor datt = g.matmul(v.transpose(-2, -1));                       // (B, nh, Tq, Tk)

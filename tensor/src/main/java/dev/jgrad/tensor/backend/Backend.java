@@ -90,6 +90,18 @@ public interface Backend {
     void layerNormBackward(NdArray dy, NdArray x, NdArray w, NdArray mean, NdArray rstd, NdArray dx, NdArray dw,
                            NdArray db);
 
+    /**
+     * Causal scaled-dot-product attention over contiguous F32 q (S, Tq, hs), k and v (S, Tk, hs)
+     * for S independent (batch, head) slices, Tq <= Tk, query i seeing keys up to
+     * i + Tk - Tq: writes the output (S, Tq, hs) and the attention probabilities (S, Tq, Tk),
+     * zero where masked, which the backward reuses.
+     */
+    void causalAttentionForward(NdArray q, NdArray k, NdArray v, double scale, NdArray out, NdArray att);
+
+    /** The backward of {@link #causalAttentionForward} from its saved probabilities: writes dq, dk, dv. */
+    void causalAttentionBackward(NdArray q, NdArray k, NdArray v, NdArray att, NdArray g, double scale, NdArray dq,
+                                 NdArray dk, NdArray dv);
+
     /** Sum of squares of all elements, accumulated in the array's precision lane by lane. */
     double sumOfSquares(NdArray x);
 }

@@ -354,6 +354,62 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /** The array itself when its elements start at 0 in row-major order, else a compact copy. */
+    private static NdArray dense(NdArray x) {
+        return x.isContiguous() && x.layout().offset() == 0 ? x : x.copy();
+    }
+
+    @Override
+    public void causalAttentionForward(NdArray q0, NdArray k0, NdArray v0, double scale, NdArray out, NdArray att) {
+        NdArray q = dense(q0);
+        NdArray k = dense(k0);
+        NdArray v = dense(v0);
+        int slices = q.size(0);
+        int tq = q.size(1);
+        int tk = k.size(1);
+        int hs = q.size(2);
+        boolean vec = simd;
+        Parallel.forRange(slices, 1, (lo, hi) -> {
+            for (int s = lo; s < hi; s++) {
+                if (vec) {
+                    SimdKernels.attentionForward(q.storageF32(), k.storageF32(), v.storageF32(), s, tq, tk, hs,
+                            (float) scale, out.storageF32(), att.storageF32());
+                } else {
+                    ScalarKernels.attentionForward(q.storageF32(), k.storageF32(), v.storageF32(), s, tq, tk, hs,
+                            scale, out.storageF32(), att.storageF32());
+                }
+            }
+        });
+    }
+
+    @Override
+    public void causalAttentionBackward(NdArray q0, NdArray k0, NdArray v0, NdArray att0, NdArray g0, double scale,
+                                        NdArray dq, NdArray dk, NdArray dv) {
+        NdArray q = dense(q0);
+        NdArray k = dense(k0);
+        NdArray v = dense(v0);
+        NdArray att = dense(att0);
+        NdArray g = dense(g0);
+        int slices = q.size(0);
+        int tq = q.size(1);
+        int tk = k.size(1);
+        int hs = q.size(2);
+        boolean vec = simd;
+        Parallel.forRange(slices, 1, (lo, hi) -> {
+            float[] ds = new float[tq * tk];
+            for (int s = lo; s < hi; s++) {
+                if (vec) {
+                    SimdKernels.attentionBackward(q.storageF32(), k.storageF32(), v.storageF32(), att.storageF32(),
+                            g.storageF32(), s, tq, tk, hs, (float) scale, dq.storageF32(), dk.storageF32(),
+                            dv.storageF32(), ds);
+                } else {
+                    ScalarKernels.attentionBackward(q.storageF32(), k.storageF32(), v.storageF32(), att.storageF32(),
+                            g.storageF32(), s, tq, tk, hs, scale, dq.storageF32(), dk.storageF32(), dv.storageF32());
+                }
+            }
+        });
+    }
+
     @Override
     public double sumOfSquares(NdArray x) {
         NdArray c = x.contiguous();

@@ -89,6 +89,82 @@ public final class ScalarKernels {
         }
     }
 
+    /** The oracle for {@link SimdKernels#attentionForward}: the textbook loops in double. */
+    static void attentionForward(float[] q, float[] k, float[] v, int s, int tq, int tk, int hs, double scale,
+                                 float[] out, float[] att) {
+        int qo = s * tq * hs;
+        int ko = s * tk * hs;
+        int ao = s * tq * tk;
+        double[] p = new double[tk];
+        for (int i = 0; i < tq; i++) {
+            int n = i + tk - tq + 1;
+            double m = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                double dot = 0;
+                for (int d = 0; d < hs; d++) {
+                    dot += (double) q[qo + i * hs + d] * k[ko + j * hs + d];
+                }
+                p[j] = dot * scale;
+                m = Math.max(m, p[j]);
+            }
+            double z = 0;
+            for (int j = 0; j < n; j++) {
+                p[j] = Math.exp(p[j] - m);
+                z += p[j];
+            }
+            for (int j = 0; j < tk; j++) {
+                att[ao + i * tk + j] = j < n ? (float) (p[j] / z) : 0f;
+            }
+            for (int d = 0; d < hs; d++) {
+                double o = 0;
+                for (int j = 0; j < n; j++) {
+                    o += p[j] / z * v[ko + j * hs + d];
+                }
+                out[qo + i * hs + d] = (float) o;
+            }
+        }
+    }
+
+    /** The oracle for {@link SimdKernels#attentionBackward}, in double. */
+    static void attentionBackward(float[] q, float[] k, float[] v, float[] att, float[] g, int s, int tq, int tk,
+                                  int hs, double scale, float[] dq, float[] dk, float[] dv) {
+        int qo = s * tq * hs;
+        int ko = s * tk * hs;
+        int ao = s * tq * tk;
+        double[] dqs = new double[tq * hs];
+        double[] dks = new double[tk * hs];
+        double[] dvs = new double[tk * hs];
+        double[] dp = new double[tk];
+        for (int i = 0; i < tq; i++) {
+            int n = i + tk - tq + 1;
+            double dot = 0;
+            for (int j = 0; j < n; j++) {
+                double acc = 0;
+                for (int d = 0; d < hs; d++) {
+                    acc += (double) g[qo + i * hs + d] * v[ko + j * hs + d];
+                }
+                dp[j] = acc;
+                dot += att[ao + i * tk + j] * acc;
+            }
+            for (int j = 0; j < n; j++) {
+                double p = att[ao + i * tk + j];
+                double dsj = p * (dp[j] - dot) * scale;
+                for (int d = 0; d < hs; d++) {
+                    dvs[j * hs + d] += p * g[qo + i * hs + d];
+                    dqs[i * hs + d] += dsj * k[ko + j * hs + d];
+                    dks[j * hs + d] += dsj * q[qo + i * hs + d];
+                }
+            }
+        }
+        for (int x = 0; x < tq * hs; x++) {
+            dq[qo + x] = (float) dqs[x];
+        }
+        for (int x = 0; x < tk * hs; x++) {
+            dk[ko + x] = (float) dks[x];
+            dv[ko + x] = (float) dvs[x];
+        }
+    }
+
     static double sumOfSquares(float[] x, int off, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) {

@@ -779,15 +779,89 @@ public final class SimdKernels {
         }
     }
 
+    /**
+     * Causal attention forward for one (batch, head) slice, as two small GEMMs around a row
+     * softmax: scores = q k^T (computed whole; the masked half is cheaper to compute than to
+     * skip at T = 64), then out = p v. Summation orders are fixed, so the result does not
+     * depend on the thread running the slice.
+     */
+    static void attentionForward(float[] q, float[] k, float[] v, int s, int tq, int tk, int hs, float scale,
+                                 float[] out, float[] att) {
+        int qo = s * tq * hs;
+        int ko = s * tk * hs;
+        int ao = s * tq * tk;
+        Gemm.sgemm(q, qo, hs, 1, k, ko, 1, hs, att, ao, tk, tq, tk, hs, false, false);
+        for (int i = 0; i < tq; i++) {
+            int n = i + tk - tq + 1;                  // keys this query sees
+            int row = ao + i * tk;
+            scaleInPlace(att, row, n, scale);
+            softmaxRow(att, row, att, row, n);
+            java.util.Arrays.fill(att, row + n, row + tk, 0f);
+        }
+        Gemm.sgemm(att, ao, tk, 1, v, ko, hs, 1, out, qo, hs, tq, hs, tk, false, false);
+    }
+
+    private static void scaleInPlace(float[] x, int off, int n, float a) {
+        FloatVector va = FloatVector.broadcast(S, a);
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, x, off + i).mul(va).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= a;
+        }
+    }
+
+    /**
+     * Causal attention backward for one slice from the saved probabilities p, as four small
+     * GEMMs: dv = p^T g, dp = g v^T, ds = scale p (dp - rowsum(p dp)), dq = ds k, dk = ds^T q.
+     * {@code ds} is a (Tq, Tk) scratch buffer; dq, dk, dv are overwritten.
+     */
+    static void attentionBackward(float[] q, float[] k, float[] v, float[] att, float[] g, int s, int tq, int tk,
+                                  int hs, float scale, float[] dq, float[] dk, float[] dv, float[] ds) {
+        int qo = s * tq * hs;
+        int ko = s * tk * hs;
+        int ao = s * tq * tk;
+        Gemm.sgemm(att, ao, 1, tk, g, qo, hs, 1, dv, ko, hs, tk, hs, tq, false, false);
+        Gemm.sgemm(g, qo, hs, 1, v, ko, 1, hs, ds, 0, tk, tq, tk, hs, false, false);
+        for (int i = 0; i < tq; i++) {
+            int n = i + tk - tq + 1;
+            int row = ao + i * tk;
+            int dr = i * tk;
+            float dot = 0f;
+            for (int j = 0; j < n; j++) {
+                dot = Math.fma(att[row + j], ds[dr + j], dot);
+            }
+            FloatVector vd = FloatVector.broadcast(S, dot);
+            FloatVector vs = FloatVector.broadcast(S, scale);
+            int bound = S.loopBound(n);
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector.fromArray(S, att, row + j).mul(FloatVector.fromArray(S, ds, dr + j).sub(vd)).mul(vs)
+                        .intoArray(ds, dr + j);
+            }
+            for (; j < n; j++) {
+                ds[dr + j] = att[row + j] * (ds[dr + j] - dot) * scale;
+            }
+            java.util.Arrays.fill(ds, dr + n, dr + tk, 0f);
+        }
+        Gemm.sgemm(ds, 0, tk, 1, k, ko, hs, 1, dq, qo, hs, tq, hs, tk, false, false);
+        Gemm.sgemm(ds, 0, 1, tk, q, qo, hs, 1, dk, ko, hs, tk, hs, tq, false, false);
+    }
+
     /** Softmax of a contiguous row into out; returns the row's logsumexp (cross-entropy's pass). */
     static float softmaxRow(float[] x, int off, float[] out, int oo, int n) {
         float m = max(x, off, n);
         int bound = S.loopBound(n);
         float s = expStoreSum(x, off, m, out, oo, bound);
-        for (int j = bound; j < n; j++) {
-            float e = (float) Math.exp(x[off + j] - m);
-            out[oo + j] = e;
-            s += e;
+        if (bound < n) {
+            // Masked tail: attention rows are short (1..T keys), so a scalar Math.exp tail of up
+            // to L-1 elements per row would cost as much as the vector part.
+            VectorMask<Float> in = S.indexInRange(bound, n);
+            FloatVector e = exp(FloatVector.fromArray(S, x, off + bound, in).sub(m));
+            e.intoArray(out, oo + bound, in);
+            s += hsum(e.blend(0f, in.not()));
         }
         float inv = 1f / s;
         FloatVector vi = FloatVector.broadcast(S, inv);

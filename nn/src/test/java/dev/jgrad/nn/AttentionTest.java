@@ -1,0 +1,91 @@
+package dev.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jgrad.autograd.Tensor;
+import dev.jgrad.autograd.check.GradCheck;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Generator;
+import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.cpu.CpuBackend;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Causal attention: the composite (float64) path against finite differences, and the fused
+ * float32 kernels (and their scalar twins) against the composite, for full and cached
+ * (Tq < Tk) queries and for strided q, k, v views like those split from a qkv projection.
+ */
+class AttentionTest {
+    private static final Generator G = new Generator(77);
+
+    /** (B, nh, T, hs) as a strided view: a (B, T, nh, hs) array transposed, as GPT makes it. */
+    private static NdArray headsView(DType dt, int b, int nh, int t, int hs) {
+        return NdArray.randn(G, DType.F64, b, t, nh, hs).to(dt).transpose(1, 2);
+    }
+
+    @Test
+    void compositeGradientsMatchFiniteDifferences() {
+        Tensor q = Tensor.param(NdArray.randn(G, DType.F64, 2, 2, 3, 4));
+        Tensor k = Tensor.param(NdArray.randn(G, DType.F64, 2, 2, 5, 4));
+        Tensor v = Tensor.param(NdArray.randn(G, DType.F64, 2, 2, 5, 4));
+        GradCheck.assertGradients(in -> Attention.causal(in[0], in[1], in[2]), q, k, v);
+    }
+
+    @Test
+    void fusedFloat32KernelsMatchTheCompositeAndTheirTwins() {
+        int[][] shapes = {{2, 3, 7, 7, 5}, {1, 2, 3, 9, 16}, {3, 4, 64, 64, 32}, {1, 1, 1, 20, 8}};
+        for (int[] sh : shapes) {
+            int b = sh[0];
+            int nh = sh[1];
+            int tq = sh[2];
+            int tk = sh[3];
+            int hs = sh[4];
+            NdArray q = headsView(DType.F64, b, nh, tq, hs);
+            NdArray k = headsView(DType.F64, b, nh, tk, hs);
+            NdArray v = headsView(DType.F64, b, nh, tk, hs);
+            NdArray up = NdArray.randn(G, DType.F64, b, nh, tq, hs);
+            Tensor[] ref = {Tensor.param(q), Tensor.param(k), Tensor.param(v)};
+            Tensor out64 = Attention.causal(ref[0], ref[1], ref[2]);
+            out64.backward(Tensor.of(up));
+            float[][][] byTwin = new float[2][][];
+            for (int simd = 0; simd < 2; simd++) {
+                CpuBackend.useSimd(simd == 1);
+                try {
+                    Tensor[] in = {Tensor.param(q.to(DType.F32)), Tensor.param(k.to(DType.F32)), Tensor.param(v.to(DType.F32))};
+                    Tensor out = Attention.causal(in[0], in[1], in[2]);
+                    String at = "shape " + java.util.Arrays.toString(sh) + " simd " + simd;
+                    assertArrayEquals(out64.data().to(DType.F32).toFloatArray(), out.data().toFloatArray(), 2e-5f, at);
+                    out.backward(Tensor.of(up.to(DType.F32)));
+                    byTwin[simd] = new float[3][];
+                    for (int i = 0; i < 3; i++) {
+                        assertArrayEquals(ref[i].grad().data().to(DType.F32).toFloatArray(),
+                                in[i].grad().data().toFloatArray(), 5e-5f, at + " gradient " + i);
+                        byTwin[simd][i] = in[i].grad().data().toFloatArray();
+                    }
+                } finally {
+                    CpuBackend.useSimd(true);
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(byTwin[0][i], byTwin[1][i], 1e-5f, "SIMD against scalar twin, gradient " + i);
+            }
+        }
+    }
+
+    @Test
+    void secondOrderThroughTheFloat32PathMatchesFloat64() {
+        NdArray q = NdArray.randn(G, DType.F64, 1, 2, 4, 3);
+        NdArray k = NdArray.randn(G, DType.F64, 1, 2, 4, 3);
+        NdArray v = NdArray.randn(G, DType.F64, 1, 2, 4, 3);
+        double[] hv = new double[2];
+        for (int run = 0; run < 2; run++) {
+            DType dt = run == 0 ? DType.F64 : DType.F32;
+            Tensor tq = Tensor.param(q.to(dt));
+            Tensor out = Attention.causal(tq, Tensor.of(k.to(dt)), Tensor.of(v.to(dt)));
+            Tensor gq = Tensor.grad(out.pow(2).sum(), new Tensor[] {tq}, null, true, true)[0];
+            hv[run] = Tensor.grad(gq.pow(2).sum(), tq)[0].data().sum().item();
+        }
+        assertEquals(hv[0], hv[1], 1e-3 * Math.max(1, Math.abs(hv[0])));
+    }
+}
