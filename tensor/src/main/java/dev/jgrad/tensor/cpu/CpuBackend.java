@@ -342,6 +342,10 @@ public final class CpuBackend implements Backend {
             if (dbs != null) {
                 java.util.Arrays.fill(dbs, lo, hi, 0f);
             }
+            if (vec) {
+                SimdKernels.layerNormParamGrads(g, go, xs, xo, ms, rs, r, c, lo, hi, dws, dbs);
+                return;
+            }
             for (int i = 0; i < r; i++) {
                 for (int j = lo; j < hi; j++) {
                     float gij = g[go + i * c + j];

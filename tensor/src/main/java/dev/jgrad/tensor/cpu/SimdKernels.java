@@ -741,6 +741,37 @@ public final class SimdKernels {
         }
     }
 
+    /**
+     * LayerNorm's dw (and db) for columns [lo, hi): sums over the rows in row order, the same
+     * float operations per element as the scalar loop (so it is bit-identical to it).
+     */
+    static void layerNormParamGrads(float[] g, int go, float[] x, int xo, float[] mean, float[] rstd, int rows, int c,
+                                    int lo, int hi, float[] dw, float[] db) {
+        int bound = lo + S.loopBound(hi - lo);
+        for (int i = 0; i < rows; i++) {
+            FloatVector vm = FloatVector.broadcast(S, mean[i]);
+            FloatVector vr = FloatVector.broadcast(S, rstd[i]);
+            int gr = go + i * c;
+            int xr = xo + i * c;
+            int j = lo;
+            for (; j < bound; j += L) {
+                FloatVector gv = FloatVector.fromArray(S, g, gr + j);
+                FloatVector xh = FloatVector.fromArray(S, x, xr + j).sub(vm).mul(vr);
+                FloatVector.fromArray(S, dw, j).add(gv.mul(xh)).intoArray(dw, j);
+                if (db != null) {
+                    FloatVector.fromArray(S, db, j).add(gv).intoArray(db, j);
+                }
+            }
+            for (; j < hi; j++) {
+                float gij = g[gr + j];
+                dw[j] += gij * ((x[xr + j] - mean[i]) * rstd[i]);
+                if (db != null) {
+                    db[j] += gij;
+                }
+            }
+        }
+    }
+
     /** dx of one LayerNorm row: rstd * (g w - mean(g w) - xhat * mean(g w xhat)). */
     static void layerNormBackwardRow(float[] g, int go, float[] x, int xo, float[] w, int wo, float m, float rs,
                                      float[] dx, int dxo, int c) {
