@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -543,17 +544,46 @@ public final class SimdKernels {
     }
 
     /**
-     * Horizontal sum in a fixed lane order. reduceLanes(ADD) leaves the float order unspecified,
-     * and its intrinsic and interpreted forms do differ, which would make results depend on
-     * JIT timing.
+     * Horizontal sum in a fixed order: a butterfly of lane swaps (i with i ^ L/2, then i ^ L/4,
+     * ...) and adds, then lane 0. reduceLanes(ADD) leaves the float order unspecified, and its
+     * intrinsic and interpreted forms do differ, which would make results depend on JIT timing;
+     * swaps and adds are exact lane operations in both. (It was a store and L scalar adds: a
+     * matrix-vector product of K = 128, one hsum per output, spent as long summing as multiplying.)
      */
     static float hsum(FloatVector v) {
-        float[] lanes = v.toArray();
-        float s = 0f;
-        for (float x : lanes) {
-            s += x;
+        // L is a constant, so C2 keeps only the steps this species has; the shuffles are static
+        // final constants (a shuffle C2 cannot see as a constant is not intrinsified).
+        if (L >= 64) {
+            v = v.add(v.rearrange(SWAP32));
         }
-        return s;
+        if (L >= 32) {
+            v = v.add(v.rearrange(SWAP16));
+        }
+        if (L >= 16) {
+            v = v.add(v.rearrange(SWAP8));
+        }
+        if (L >= 8) {
+            v = v.add(v.rearrange(SWAP4));
+        }
+        if (L >= 4) {
+            v = v.add(v.rearrange(SWAP2));
+        }
+        if (L >= 2) {
+            v = v.add(v.rearrange(SWAP1));
+        }
+        return v.lane(0);
+    }
+
+    private static final VectorShuffle<Float> SWAP32 = swap(32);
+    private static final VectorShuffle<Float> SWAP16 = swap(16);
+    private static final VectorShuffle<Float> SWAP8 = swap(8);
+    private static final VectorShuffle<Float> SWAP4 = swap(4);
+    private static final VectorShuffle<Float> SWAP2 = swap(2);
+    private static final VectorShuffle<Float> SWAP1 = swap(1);
+
+    /** Lane i takes lane i ^ k (the identity where the species has fewer than 2k lanes). */
+    private static VectorShuffle<Float> swap(int k) {
+        return VectorShuffle.fromOp(S, i -> k < L ? i ^ k : i);
     }
 
     /** One AdamW update of a contiguous run in place, in the same operation order as the twin. */
