@@ -97,7 +97,8 @@ public final class Main {
         out.println("  eval     --checkpoint FILE [--data FILE]: perplexity and bits per character on the last 10% of the text");
         out.println("  experiment names-bigram|names-mlp --data names.txt [--init-fixes] [--steps N]: makemore's published runs");
         out.println("  demo     the engine on micrograd's expression and a tiny MLP");
-        out.println("  test     run every test;  bench  run the JMH benchmarks;  mutation  PIT over the autograd ops");
+        out.println("  test     run every test;  bench  run the JMH benchmarks;  bench-report  every benchmark, PyTorch"
+                + " included, then bench/results/report.md and gemm.png;  mutation  PIT over the autograd ops");
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
