@@ -45,8 +45,12 @@ public final class Attention {
             return "CausalAttention";
         }
 
-        /** Probabilities (B*nh, Tq, Tk) from the fused F32 forward, reused by the first-order backward. */
-        private NdArray att;
+        /**
+         * What the fused F32 forward leaves for the first-order backward: q, k, v as compact
+         * (B*nh, T, hs) copies (the inputs are strided views of the qkv projection; copying them
+         * once, not twice) and the probabilities (B*nh, Tq, Tk).
+         */
+        private NdArray[] fused;
 
         @Override
         protected NdArray forward(Tensor... in) {
@@ -65,8 +69,9 @@ public final class Attention {
                 NdArray k3 = k.contiguous().reshape(b * nh, tk, hs);
                 NdArray v3 = in[2].data().contiguous().reshape(b * nh, tk, hs);
                 NdArray out = NdArray.zeros(DType.F32, b * nh, tq, hs);
-                att = NdArray.zeros(DType.F32, b * nh, tq, tk);
+                NdArray att = NdArray.zeros(DType.F32, b * nh, tq, tk);
                 Backends.get().causalAttentionForward(q3, k3, v3, scale, out, att);
+                fused = new NdArray[] {q3, k3, v3, att};
                 return out.reshape(b, nh, tq, hs);
             }
             NdArray att = q.matmul(k.transpose(-2, -1)).mul(scale)
@@ -80,7 +85,7 @@ public final class Attention {
             Tensor k = saved(1);
             Tensor v = saved(2);
             double scale = 1 / Math.sqrt(q.size(3));
-            if (att != null && !GradMode.isEnabled()) {
+            if (fused != null && !GradMode.isEnabled()) {
                 int b = q.size(0);
                 int nh = q.size(1);
                 int tq = q.size(2);
@@ -89,10 +94,9 @@ public final class Attention {
                 NdArray dq = NdArray.zeros(DType.F32, b * nh, tq, hs);
                 NdArray dk = NdArray.zeros(DType.F32, b * nh, tk, hs);
                 NdArray dv = NdArray.zeros(DType.F32, b * nh, tk, hs);
-                Backends.get().causalAttentionBackward(q.data().contiguous().reshape(b * nh, tq, hs),
-                        k.data().contiguous().reshape(b * nh, tk, hs), v.data().contiguous().reshape(b * nh, tk, hs),
-                        att, g.data().contiguous().reshape(b * nh, tq, hs), scale, dq, dk, dv);
-                att = null;
+                Backends.get().causalAttentionBackward(fused[0], fused[1], fused[2], fused[3],
+                        g.data().contiguous().reshape(b * nh, tq, hs), scale, dq, dk, dv);
+                fused = null;
                 return new Tensor[] {needsGrad(0) ? Tensor.of(dq.reshape(b, nh, tq, hs)) : null,
                     needsGrad(1) ? Tensor.of(dk.reshape(b, nh, tk, hs)) : null,
                     needsGrad(2) ? Tensor.of(dv.reshape(b, nh, tk, hs)) : null};

@@ -12,8 +12,8 @@ final class Demo {
     private Demo() {
     }
 
-    static void run(PrintStream out) {
-        out.println("== micrograd's expression, a = -4, b = 2 (published: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773)");
+    /** micrograd README's expression at a = -4, b = 2, after backward: {g, dg/da, dg/db}. */
+    static double[] micrograd() {
         Tensor a = Tensor.param(NdArray.scalar(DType.F64, -4));
         Tensor b = Tensor.param(NdArray.scalar(DType.F64, 2));
         Tensor c = a.add(b);
@@ -26,7 +26,13 @@ final class Demo {
         Tensor f = e.pow(2);
         Tensor g = f.div(2.0).add(Tensor.scalar(DType.F64, 10.0).div(f));
         g.backward();
-        out.printf("g = %.4f   dg/da = %.4f   dg/db = %.4f%n%n", g.item(), a.grad().item(), b.grad().item());
+        return new double[] {g.item(), a.grad().item(), b.grad().item()};
+    }
+
+    static void run(PrintStream out) {
+        out.println("== micrograd's expression, a = -4, b = 2 (published: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773)");
+        double[] m = micrograd();
+        out.printf("g = %.4f   dg/da = %.4f   dg/db = %.4f%n%n", m[0], m[1], m[2]);
 
         out.println("== a 3-4-1 tanh MLP on 4 points, mean squared error, SGD (lr 0.1)");
         Generator gen = new Generator(42);

@@ -247,7 +247,7 @@ public final class CpuBackend implements Backend {
         boolean vec = simd;
         Parallel.forRange(n, Strided.GRAIN, (lo, hi) -> {
             if (vec) {
-                SimdKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
+                FusedKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
             } else {
                 ScalarKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
             }
@@ -271,8 +271,8 @@ public final class CpuBackend implements Backend {
                     java.util.Arrays.fill(d, dOff + i * v, dOff + (i + 1) * v, 0f);
                     continue;
                 }
-                float lse = vec ? SimdKernels.softmaxRow(x, xo + i * v, d, dOff + i * v, v)
-                        : ScalarKernels.softmaxRow(x, xo + i * v, d, dOff + i * v, v);
+                float lse = vec ? SimdKernels.softmax(x, xo + i * v, d, dOff + i * v, v, false)
+                        : ScalarKernels.softmaxF32(x, xo + i * v, d, dOff + i * v, v, false);
                 d[dOff + i * v + t] -= 1f;
                 rowLoss[i] = (double) lse - x[xo + i * v + t];
             }
@@ -301,7 +301,7 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(r, Math.max(1, Strided.GRAIN / Math.max(c, 1)), (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 if (vec) {
-                    SimdKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
+                    FusedKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
                 } else {
                     ScalarKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
                 }
@@ -330,7 +330,7 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(r, Math.max(1, Strided.GRAIN / Math.max(c, 1)), (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 if (vec) {
-                    SimdKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
+                    FusedKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
                 } else {
                     ScalarKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
                 }
@@ -343,7 +343,7 @@ public final class CpuBackend implements Backend {
                 java.util.Arrays.fill(dbs, lo, hi, 0f);
             }
             if (vec) {
-                SimdKernels.layerNormParamGrads(g, go, xs, xo, ms, rs, r, c, lo, hi, dws, dbs);
+                FusedKernels.layerNormParamGrads(g, go, xs, xo, ms, rs, r, c, lo, hi, dws, dbs);
                 return;
             }
             for (int i = 0; i < r; i++) {
@@ -376,7 +376,7 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(slices, 1, (lo, hi) -> {
             for (int s = lo; s < hi; s++) {
                 if (vec) {
-                    SimdKernels.attentionForward(q.storageF32(), k.storageF32(), v.storageF32(), s, tq, tk, hs,
+                    FusedKernels.attentionForward(q.storageF32(), k.storageF32(), v.storageF32(), s, tq, tk, hs,
                             (float) scale, out.storageF32(), att.storageF32());
                 } else {
                     ScalarKernels.attentionForward(q.storageF32(), k.storageF32(), v.storageF32(), s, tq, tk, hs,
@@ -403,7 +403,7 @@ public final class CpuBackend implements Backend {
             float[] ds = new float[tq * tk];
             for (int s = lo; s < hi; s++) {
                 if (vec) {
-                    SimdKernels.attentionBackward(q.storageF32(), k.storageF32(), v.storageF32(), att.storageF32(),
+                    FusedKernels.attentionBackward(q.storageF32(), k.storageF32(), v.storageF32(), att.storageF32(),
                             g.storageF32(), s, tq, tk, hs, (float) scale, dq.storageF32(), dk.storageF32(),
                             dv.storageF32(), ds);
                 } else {
@@ -420,7 +420,7 @@ public final class CpuBackend implements Backend {
         int off = c.layout().offset();
         int n = c.numel();
         return switch (c.dtype()) {
-            case F32 -> simd ? SimdKernels.sumOfSquares(c.storageF32(), off, n)
+            case F32 -> simd ? FusedKernels.sumOfSquares(c.storageF32(), off, n)
                     : ScalarKernels.sumOfSquares(c.storageF32(), off, n);
             case F64 -> {
                 double[] d = c.storageF64();

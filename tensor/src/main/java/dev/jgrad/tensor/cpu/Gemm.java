@@ -1,5 +1,6 @@
 package dev.jgrad.tensor.cpu;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -141,7 +142,7 @@ final class Gemm {
         int aSlivers = (m + MR - 1) / MR;
         int bSlivers = (n + NR - 1) / NR;
         int rowTasks = (m + MC - 1) / MC;
-        int nb = slivesPerTask(rowTasks, bSlivers, par);
+        int nb = sliversPerTask(rowTasks, bSlivers, par);
         int colTasks = (bSlivers + nb - 1) / nb;
         // Packed layout: slab by slab; within a slab, sliver after sliver, each kc deep.
         float[] pa = buf.a(aSlivers * MR * k);
@@ -248,25 +249,25 @@ final class Gemm {
 
     /** Pack state of every block: 0 not packed, 1 being packed, 2 ready. */
     private static final class Packing {
-        final java.util.concurrent.atomic.AtomicIntegerArray a;
-        final java.util.concurrent.atomic.AtomicIntegerArray b;
+        final AtomicIntegerArray a;
+        final AtomicIntegerArray b;
 
         Packing(int aBlocks, int bBlocks) {
-            a = new java.util.concurrent.atomic.AtomicIntegerArray(aBlocks);
-            b = new java.util.concurrent.atomic.AtomicIntegerArray(bBlocks);
+            a = new AtomicIntegerArray(aBlocks);
+            b = new AtomicIntegerArray(bBlocks);
         }
 
         /** True when the caller won the block and must pack it now. */
-        boolean claim(java.util.concurrent.atomic.AtomicIntegerArray s, int i) {
+        boolean claim(AtomicIntegerArray s, int i) {
             return s.get(i) == 0 && s.compareAndSet(i, 0, 1);
         }
 
-        void done(java.util.concurrent.atomic.AtomicIntegerArray s, int i) {
+        void done(AtomicIntegerArray s, int i) {
             s.set(i, 2);
         }
 
         /** Waits for a block another task is packing right now (it never blocks on anything). */
-        void await(java.util.concurrent.atomic.AtomicIntegerArray s, int i) {
+        void await(AtomicIntegerArray s, int i) {
             while (s.get(i) != 2) {
                 Thread.onSpinWait();
             }
@@ -274,7 +275,7 @@ final class Gemm {
     }
 
     /** B slivers per task: enough tasks to keep every thread busy, otherwise whole rows. */
-    private static int slivesPerTask(int rowTasks, int bSlivers, boolean par) {
+    private static int sliversPerTask(int rowTasks, int bSlivers, boolean par) {
         if (!par) {
             return bSlivers;
         }
@@ -389,6 +390,8 @@ final class Gemm {
 
     // The accumulators are the FMA addend (acc = a.fma(b, acc)): that form reaches the FMA
     // units' throughput; with the accumulator as a multiplicand it does not.
+    // micro6 and micro12 are one kernel unrolled for two register files: every accumulator has
+    // to be a local variable for C2 to keep it in a register, so they cannot share a loop.
     private static void micro6(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
                                 boolean acc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;

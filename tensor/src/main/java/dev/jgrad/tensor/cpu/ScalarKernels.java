@@ -19,7 +19,7 @@ public final class ScalarKernels {
 
     // ------------------------------------------------------------------ element functions
 
-    /** The oracle for {@link SimdKernels#adamw}: same float operations in the same order. */
+    /** The oracle for {@link FusedKernels#adamw}: same float operations in the same order. */
     static void adamw(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo, int n,
                       dev.jgrad.tensor.backend.AdamStep st) {
         float c1 = 1f - st.beta1();
@@ -35,23 +35,7 @@ public final class ScalarKernels {
         }
     }
 
-    /** The oracle for {@link SimdKernels#softmaxRow}: softmax in double, logsumexp returned. */
-    static float softmaxRow(float[] x, int off, float[] out, int oo, int n) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            m = Math.max(m, x[off + i]);
-        }
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            s += Math.exp(x[off + i] - m);
-        }
-        for (int i = 0; i < n; i++) {
-            out[oo + i] = (float) (Math.exp(x[off + i] - m) / s);
-        }
-        return (float) (m + Math.log(s));
-    }
-
-    /** The oracle for {@link SimdKernels#layerNormRow}, in double. */
+    /** The oracle for {@link FusedKernels#layerNormRow}, in double. */
     static void layerNormRow(float[] x, int xo, float[] w, int wo, float[] b, int bo, float eps, float[] y, int yo,
                              float[] mean, float[] rstd, int row, int c) {
         double m = 0;
@@ -72,7 +56,7 @@ public final class ScalarKernels {
         }
     }
 
-    /** The oracle for {@link SimdKernels#layerNormBackwardRow}, in double. */
+    /** The oracle for {@link FusedKernels#layerNormBackwardRow}, in double. */
     static void layerNormBackwardRow(float[] g, int go, float[] x, int xo, float[] w, int wo, float m, float rs,
                                      float[] dx, int dxo, int c) {
         double s1 = 0;
@@ -89,7 +73,7 @@ public final class ScalarKernels {
         }
     }
 
-    /** The oracle for {@link SimdKernels#attentionForward}: the textbook loops in double. */
+    /** The oracle for {@link FusedKernels#attentionForward}: the textbook loops in double. */
     static void attentionForward(float[] q, float[] k, float[] v, int s, int tq, int tk, int hs, double scale,
                                  float[] out, float[] att) {
         int qo = s * tq * hs;
@@ -125,7 +109,7 @@ public final class ScalarKernels {
         }
     }
 
-    /** The oracle for {@link SimdKernels#attentionBackward}, in double. */
+    /** The oracle for {@link FusedKernels#attentionBackward}, in double. */
     static void attentionBackward(float[] q, float[] k, float[] v, float[] att, float[] g, int s, int tq, int tk,
                                   int hs, double scale, float[] dq, float[] dk, float[] dv) {
         int qo = s * tq * hs;
@@ -394,8 +378,8 @@ public final class ScalarKernels {
         return shift + Math.log(s);
     }
 
-    /** Softmax or log-softmax of one contiguous row, in double. */
-    public static void softmax(double[] x, int off, double[] out, int oo, int n, boolean log) {
+    /** Softmax or log-softmax of one contiguous row, in double; returns the row's logsumexp. */
+    public static double softmax(double[] x, int off, double[] out, int oo, int n, boolean log) {
         double m = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             m = Math.max(m, x[off + i]);
@@ -414,18 +398,20 @@ public final class ScalarKernels {
                 out[oo + i] = Math.exp(x[off + i] - m) / s;
             }
         }
+        return m + Math.log(s);
     }
 
     /** Softmax of a float row through the double twin (the oracle of the SIMD row kernel). */
-    public static void softmaxF32(float[] x, int off, float[] out, int oo, int n, boolean log) {
+    public static float softmaxF32(float[] x, int off, float[] out, int oo, int n, boolean log) {
         double[] row = new double[n];
         for (int i = 0; i < n; i++) {
             row[i] = x[off + i];
         }
         double[] res = new double[n];
-        softmax(row, 0, res, 0, n, log);
+        double lse = softmax(row, 0, res, 0, n, log);
         for (int i = 0; i < n; i++) {
             out[oo + i] = (float) res[i];
         }
+        return (float) lse;
     }
 }

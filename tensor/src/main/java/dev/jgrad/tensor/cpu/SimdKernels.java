@@ -158,7 +158,9 @@ public final class SimdKernels {
     // written out in full. C2 compiles each as its own unit only because the second is longer
     // than its inlining limit (325 bytes of bytecode): with both in one unit it exceeded its
     // node budget (NodeCountInliningCutoff), left some vector helpers un-inlined, and those run
-    // the Vector API's scalar fallback, 10-60x slower depending on JIT timing.
+    // the Vector API's scalar fallback, 10-60x slower depending on JIT timing. That is also why
+    // the three second passes (geluTail, geluGradTail, erfTail) repeat the same polynomial text
+    // rather than call a shared helper: the helper would shrink them under the limit again.
     private static final FloatVector F_TWO = FloatVector.broadcast(S, 2f);
     private static final FloatVector F_P9 = FloatVector.broadcast(S, 0.17087277f);
     private static final FloatVector F_P8 = FloatVector.broadcast(S, -0.82215223f);
@@ -586,52 +588,7 @@ public final class SimdKernels {
         return VectorShuffle.fromOp(S, i -> k < L ? i ^ k : i);
     }
 
-    /** One AdamW update of a contiguous run in place, in the same operation order as the twin. */
-    static void adamw(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo, int n,
-                      dev.jgrad.tensor.backend.AdamStep st) {
-        FloatVector b1 = FloatVector.broadcast(S, st.beta1());
-        FloatVector c1 = FloatVector.broadcast(S, 1f - st.beta1());
-        FloatVector b2 = FloatVector.broadcast(S, st.beta2());
-        FloatVector c2 = FloatVector.broadcast(S, 1f - st.beta2());
-        FloatVector bc1 = FloatVector.broadcast(S, st.bc1());
-        FloatVector bc2 = FloatVector.broadcast(S, st.bc2());
-        FloatVector eps = FloatVector.broadcast(S, st.eps());
-        FloatVector lr = FloatVector.broadcast(S, st.lr());
-        FloatVector decay = FloatVector.broadcast(S, st.decay());
-        int bound = S.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector gi = FloatVector.fromArray(S, g, go + i);
-            FloatVector mi = FloatVector.fromArray(S, m, mo + i).mul(b1).add(gi.mul(c1));
-            FloatVector vi = FloatVector.fromArray(S, v, vo + i).mul(b2).add(gi.mul(gi).mul(c2));
-            mi.intoArray(m, mo + i);
-            vi.intoArray(v, vo + i);
-            FloatVector upd = mi.div(bc1).div(vi.div(bc2).sqrt().add(eps)).mul(lr);
-            FloatVector.fromArray(S, w, wo + i).mul(decay).sub(upd).intoArray(w, wo + i);
-        }
-        ScalarKernels.adamw(w, wo + i, g, go + i, m, mo + i, v, vo + i, n - i, st);
-    }
 
-    /** Sum of squares of a contiguous run: float lanes, summed in a fixed order, returned as double. */
-    static double sumOfSquares(float[] x, int off, int n) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            FloatVector x0 = FloatVector.fromArray(S, x, off + i);
-            FloatVector x1 = FloatVector.fromArray(S, x, off + i + L);
-            a0 = x0.fma(x0, a0);
-            a1 = x1.fma(x1, a1);
-        }
-        double s = 0;
-        for (float f : a0.add(a1).toArray()) {
-            s += f;
-        }
-        for (; i < n; i++) {
-            s += (double) x[off + i] * x[off + i];
-        }
-        return s;
-    }
 
     /** Sum of a contiguous run; four accumulators hide the FMA/add latency. */
     public static float sum(float[] x, int off, int n) {
@@ -682,37 +639,44 @@ public final class SimdKernels {
         return m;
     }
 
-    /** Softmax or log-softmax of a contiguous row, max-subtracted. */
-    public static void softmax(float[] x, int off, float[] out, int oo, int n, boolean log) {
+    /**
+     * Softmax or log-softmax of a contiguous row, max-subtracted; returns the row's logsumexp
+     * (cross-entropy's loss needs it, and it costs nothing here).
+     */
+    public static float softmax(float[] x, int off, float[] out, int oo, int n, boolean log) {
         float m = max(x, off, n);
         int bound = S.loopBound(n);
-        int i = bound;
         float s = log ? expSum(x, off, m, bound) : expStoreSum(x, off, m, out, oo, bound);
-        for (int j = i; j < n; j++) {
-            float e = (float) Math.exp(x[off + j] - m);
+        if (bound < n) {
+            // Masked tail: attention rows are short (1..T keys), so a scalar Math.exp tail of up
+            // to L-1 elements per row would cost as much as the vector part.
+            VectorMask<Float> in = S.indexInRange(bound, n);
+            FloatVector e = exp(FloatVector.fromArray(S, x, off + bound, in).sub(m));
             if (!log) {
-                out[oo + j] = e;
+                e.intoArray(out, oo + bound, in);
             }
-            s += e;
+            s += hsum(e.blend(0f, in.not()));
         }
+        float lse = m + (float) Math.log(s);
+        int i = 0;
         if (log) {
-            float shift = m + (float) Math.log(s);
-            FloatVector vs = FloatVector.broadcast(S, shift);
-            for (i = 0; i < bound; i += L) {
+            FloatVector vs = FloatVector.broadcast(S, lse);
+            for (; i < bound; i += L) {
                 FloatVector.fromArray(S, x, off + i).sub(vs).intoArray(out, oo + i);
             }
             for (; i < n; i++) {
-                out[oo + i] = x[off + i] - shift;
+                out[oo + i] = x[off + i] - lse;
             }
         } else {
-            float inv = 1f / s;
-            for (i = 0; i < bound; i += L) {
-                FloatVector.fromArray(S, out, oo + i).mul(inv).intoArray(out, oo + i);
+            FloatVector vi = FloatVector.broadcast(S, 1f / s);
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, out, oo + i).mul(vi).intoArray(out, oo + i);
             }
             for (; i < n; i++) {
-                out[oo + i] *= inv;
+                out[oo + i] *= 1f / s;
             }
         }
+        return lse;
     }
 
     /** sum of exp(x - m) over [0, bound), also stored to out (vector part of softmax). */
@@ -737,204 +701,11 @@ public final class SimdKernels {
         return hsum(acc);
     }
 
-    /** One LayerNorm row: mean and rstd (two passes, no cancellation), then the affine output. */
-    static void layerNormRow(float[] x, int xo, float[] w, int wo, float[] b, int bo, float eps, float[] y, int yo,
-                             float[] mean, float[] rstd, int row, int c) {
-        float m = sum(x, xo, c) / c;
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
-        int bound = S.loopBound(c);
-        int j = 0;
-        for (; j < bound; j += L) {
-            FloatVector d = FloatVector.fromArray(S, x, xo + j).sub(vm);
-            acc = d.fma(d, acc);
-        }
-        float ss = hsum(acc);
-        for (; j < c; j++) {
-            float d = x[xo + j] - m;
-            ss += d * d;
-        }
-        float rs = 1f / (float) Math.sqrt(ss / c + eps);
-        mean[row] = m;
-        rstd[row] = rs;
-        FloatVector vr = FloatVector.broadcast(S, rs);
-        for (j = 0; j < bound; j += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr).mul(FloatVector.fromArray(S, w, wo + j));
-            if (b != null) {
-                v = v.add(FloatVector.fromArray(S, b, bo + j));
-            }
-            v.intoArray(y, yo + j);
-        }
-        for (; j < c; j++) {
-            float v = (x[xo + j] - m) * rs * w[wo + j];
-            y[yo + j] = b != null ? v + b[bo + j] : v;
-        }
-    }
 
-    /**
-     * LayerNorm's dw (and db) for columns [lo, hi): sums over the rows in row order, the same
-     * float operations per element as the scalar loop (so it is bit-identical to it).
-     */
-    static void layerNormParamGrads(float[] g, int go, float[] x, int xo, float[] mean, float[] rstd, int rows, int c,
-                                    int lo, int hi, float[] dw, float[] db) {
-        int bound = lo + S.loopBound(hi - lo);
-        for (int i = 0; i < rows; i++) {
-            FloatVector vm = FloatVector.broadcast(S, mean[i]);
-            FloatVector vr = FloatVector.broadcast(S, rstd[i]);
-            int gr = go + i * c;
-            int xr = xo + i * c;
-            int j = lo;
-            for (; j < bound; j += L) {
-                FloatVector gv = FloatVector.fromArray(S, g, gr + j);
-                FloatVector xh = FloatVector.fromArray(S, x, xr + j).sub(vm).mul(vr);
-                FloatVector.fromArray(S, dw, j).add(gv.mul(xh)).intoArray(dw, j);
-                if (db != null) {
-                    FloatVector.fromArray(S, db, j).add(gv).intoArray(db, j);
-                }
-            }
-            for (; j < hi; j++) {
-                float gij = g[gr + j];
-                dw[j] += gij * ((x[xr + j] - mean[i]) * rstd[i]);
-                if (db != null) {
-                    db[j] += gij;
-                }
-            }
-        }
-    }
 
-    /** dx of one LayerNorm row: rstd * (g w - mean(g w) - xhat * mean(g w xhat)). */
-    static void layerNormBackwardRow(float[] g, int go, float[] x, int xo, float[] w, int wo, float m, float rs,
-                                     float[] dx, int dxo, int c) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector vr = FloatVector.broadcast(S, rs);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        int bound = S.loopBound(c);
-        int j = 0;
-        for (; j < bound; j += L) {
-            FloatVector gw = FloatVector.fromArray(S, g, go + j).mul(FloatVector.fromArray(S, w, wo + j));
-            FloatVector xh = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr);
-            a1 = a1.add(gw);
-            a2 = gw.fma(xh, a2);
-        }
-        float s1 = hsum(a1);
-        float s2 = hsum(a2);
-        for (; j < c; j++) {
-            float gw = g[go + j] * w[wo + j];
-            s1 += gw;
-            s2 += gw * ((x[xo + j] - m) * rs);
-        }
-        float mean1 = s1 / c;
-        float mean2 = s2 / c;
-        FloatVector v1 = FloatVector.broadcast(S, mean1);
-        FloatVector v2 = FloatVector.broadcast(S, mean2);
-        for (j = 0; j < bound; j += L) {
-            FloatVector gw = FloatVector.fromArray(S, g, go + j).mul(FloatVector.fromArray(S, w, wo + j));
-            FloatVector xh = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr);
-            gw.sub(v1).sub(xh.mul(v2)).mul(vr).intoArray(dx, dxo + j);
-        }
-        for (; j < c; j++) {
-            float gw = g[go + j] * w[wo + j];
-            float xh = (x[xo + j] - m) * rs;
-            dx[dxo + j] = (gw - mean1 - xh * mean2) * rs;
-        }
-    }
 
-    /**
-     * Causal attention forward for one (batch, head) slice, as two small GEMMs around a row
-     * softmax: scores = q k^T (computed whole; the masked half is cheaper to compute than to
-     * skip at T = 64), then out = p v. Summation orders are fixed, so the result does not
-     * depend on the thread running the slice.
-     */
-    static void attentionForward(float[] q, float[] k, float[] v, int s, int tq, int tk, int hs, float scale,
-                                 float[] out, float[] att) {
-        int qo = s * tq * hs;
-        int ko = s * tk * hs;
-        int ao = s * tq * tk;
-        Gemm.sgemm(q, qo, hs, 1, k, ko, 1, hs, att, ao, tk, tq, tk, hs, false, false);
-        for (int i = 0; i < tq; i++) {
-            int n = i + tk - tq + 1;                  // keys this query sees
-            int row = ao + i * tk;
-            scaleInPlace(att, row, n, scale);
-            softmaxRow(att, row, att, row, n);
-            java.util.Arrays.fill(att, row + n, row + tk, 0f);
-        }
-        Gemm.sgemm(att, ao, tk, 1, v, ko, hs, 1, out, qo, hs, tq, hs, tk, false, false);
-    }
 
-    private static void scaleInPlace(float[] x, int off, int n, float a) {
-        FloatVector va = FloatVector.broadcast(S, a);
-        int bound = S.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector.fromArray(S, x, off + i).mul(va).intoArray(x, off + i);
-        }
-        for (; i < n; i++) {
-            x[off + i] *= a;
-        }
-    }
 
-    /**
-     * Causal attention backward for one slice from the saved probabilities p, as four small
-     * GEMMs: dv = p^T g, dp = g v^T, ds = scale p (dp - rowsum(p dp)), dq = ds k, dk = ds^T q.
-     * {@code ds} is a (Tq, Tk) scratch buffer; dq, dk, dv are overwritten.
-     */
-    static void attentionBackward(float[] q, float[] k, float[] v, float[] att, float[] g, int s, int tq, int tk,
-                                  int hs, float scale, float[] dq, float[] dk, float[] dv, float[] ds) {
-        int qo = s * tq * hs;
-        int ko = s * tk * hs;
-        int ao = s * tq * tk;
-        Gemm.sgemm(att, ao, 1, tk, g, qo, hs, 1, dv, ko, hs, tk, hs, tq, false, false);
-        Gemm.sgemm(g, qo, hs, 1, v, ko, 1, hs, ds, 0, tk, tq, tk, hs, false, false);
-        for (int i = 0; i < tq; i++) {
-            int n = i + tk - tq + 1;
-            int row = ao + i * tk;
-            int dr = i * tk;
-            float dot = 0f;
-            for (int j = 0; j < n; j++) {
-                dot = Math.fma(att[row + j], ds[dr + j], dot);
-            }
-            FloatVector vd = FloatVector.broadcast(S, dot);
-            FloatVector vs = FloatVector.broadcast(S, scale);
-            int bound = S.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector.fromArray(S, att, row + j).mul(FloatVector.fromArray(S, ds, dr + j).sub(vd)).mul(vs)
-                        .intoArray(ds, dr + j);
-            }
-            for (; j < n; j++) {
-                ds[dr + j] = att[row + j] * (ds[dr + j] - dot) * scale;
-            }
-            java.util.Arrays.fill(ds, dr + n, dr + tk, 0f);
-        }
-        Gemm.sgemm(ds, 0, tk, 1, k, ko, hs, 1, dq, qo, hs, tq, hs, tk, false, false);
-        Gemm.sgemm(ds, 0, 1, tk, q, qo, hs, 1, dk, ko, hs, tk, hs, tq, false, false);
-    }
-
-    /** Softmax of a contiguous row into out; returns the row's logsumexp (cross-entropy's pass). */
-    static float softmaxRow(float[] x, int off, float[] out, int oo, int n) {
-        float m = max(x, off, n);
-        int bound = S.loopBound(n);
-        float s = expStoreSum(x, off, m, out, oo, bound);
-        if (bound < n) {
-            // Masked tail: attention rows are short (1..T keys), so a scalar Math.exp tail of up
-            // to L-1 elements per row would cost as much as the vector part.
-            VectorMask<Float> in = S.indexInRange(bound, n);
-            FloatVector e = exp(FloatVector.fromArray(S, x, off + bound, in).sub(m));
-            e.intoArray(out, oo + bound, in);
-            s += hsum(e.blend(0f, in.not()));
-        }
-        float inv = 1f / s;
-        FloatVector vi = FloatVector.broadcast(S, inv);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector.fromArray(S, out, oo + i).mul(vi).intoArray(out, oo + i);
-        }
-        for (; i < n; i++) {
-            out[oo + i] *= inv;
-        }
-        return m + (float) Math.log(s);
-    }
 
     /** log(sum(exp(x))) of a contiguous row; an infinite maximum is not subtracted (as PyTorch). */
     public static float logsumexp(float[] x, int off, int n) {
