@@ -2,6 +2,7 @@ package dev.jgrad.lm.cli;
 
 import dev.jgrad.autograd.NoGrad;
 import dev.jgrad.autograd.Tensor;
+import dev.jgrad.lm.data.PythonRandom;
 import dev.jgrad.lm.eval.Evaluation;
 import dev.jgrad.lm.models.CountsBigramLM;
 import dev.jgrad.lm.models.MLPLanguageModel;
@@ -72,16 +73,27 @@ final class Experiments {
 
     /**
      * makemore's MLP: examples are (3 previous characters, next character) with '.' padding,
-     * names shuffled with a seeded generator and split 80/10/10; SGD, batch 32, lr 0.1 then 0.01.
+     * names shuffled and split 80/10/10 — by default exactly as makemore does it ({@code random.seed(42)} in
+     * CPython, see {@link PythonRandom}), with {@code --split seeded} by our own generator and {@code --seed};
+     * SGD, batch 32, lr 0.1 then 0.01. {@code --seed} always drives the initialisation and the minibatches.
      */
     static Map<String, Double> mlp(Options o, PrintStream out) throws IOException {
         List<String> words = new ArrayList<>(names(o.path("data")));
         Generator g = new Generator(o.integer("seed", 42));
-        for (int i = words.size() - 1; i > 0; i--) {
-            int j = g.nextInt(i + 1);
-            String t = words.get(i);
-            words.set(i, words.get(j));
-            words.set(j, t);
+        String split = o.get("split", "makemore");
+        switch (split) {
+            // makemore's own split (random.seed(42); random.shuffle(words)), so dev losses compare
+            case "makemore" -> new PythonRandom(42).shuffle(words);
+            case "seeded" -> {
+                for (int i = words.size() - 1; i > 0; i--) {
+                    int j = g.nextInt(i + 1);
+                    String t = words.get(i);
+                    words.set(i, words.get(j));
+                    words.set(j, t);
+                }
+            }
+            default -> throw new IllegalArgumentException("experiment names-mlp: --split must be makemore or seeded, got "
+                    + split);
         }
         int n1 = (int) (0.8 * words.size());
         int n2 = (int) (0.9 * words.size());
