@@ -41,4 +41,24 @@ class TokenizerTest {
         assertThrows(IllegalArgumentException.class, () -> BpeTokenizer.train(corpus, 100));
         assertThrows(IllegalArgumentException.class, () -> t.decode(new int[] {300}));
     }
+
+    @Test
+    void trainedBpeTravelsAsItsMerges() throws IOException {
+        String corpus = Files.readString(Path.of("..", "..", "shared", "data", "tinyshakespeare.txt")).substring(0, 30_000);
+        BpeTokenizer t = BpeTokenizer.train(corpus, 320);
+        BpeTokenizer back = BpeTokenizer.fromMerges(t.mergeList());
+        assertEquals(t.vocabSize(), back.vocabSize());
+        assertEquals(t.mergeList(), back.mergeList());
+        String text = Files.readString(Path.of("..", "..", "shared", "data", "tinyshakespeare.txt")).substring(50_000, 53_000);
+        assertArrayEquals(t.encode(text), back.encode(text));
+        for (int id = 0; id < t.vocabSize(); id++) {
+            assertEquals(t.decode(new int[] {id}), back.decode(new int[] {id}), "token " + id);
+        }
+        var bad = assertThrows(IllegalArgumentException.class, () -> BpeTokenizer.fromMerges(java.util.List.of("ab")));
+        assertTrue(bad.getMessage().contains("'ab'"), bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BpeTokenizer.fromMerges(java.util.List.of("a b", "a b")));
+        // GPT-2's ids follow encoder.json, not bytes-then-merges: its merges alone would mean other ids.
+        BpeTokenizer gpt2 = BpeTokenizer.loadGpt2(GPT2.resolve("encoder.json"), GPT2.resolve("vocab.bpe"));
+        assertThrows(IllegalStateException.class, gpt2::mergeList);
+    }
 }

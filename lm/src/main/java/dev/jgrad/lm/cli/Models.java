@@ -6,6 +6,7 @@ import dev.jgrad.lm.models.GPT;
 import dev.jgrad.lm.models.LSTMLanguageModel;
 import dev.jgrad.lm.models.MLPLanguageModel;
 import dev.jgrad.lm.models.NeuralBigramLM;
+import dev.jgrad.lm.models.NextTokenLM;
 import dev.jgrad.tensor.Generator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,6 +39,10 @@ final class Models {
                 d.put("hidden", "192");
                 d.put("layers", "1");
             }
+            case "next-token" -> {
+                d.put("embd", "32");
+                d.put("hidden", "128");   // the LSTM contextualizer; 0 leaves it out
+            }
             case "gpt" -> {
                 d.put("block", "64");
                 d.put("layers", "4");
@@ -47,7 +52,7 @@ final class Models {
                 d.put("bias", "true");
             }
             default -> throw new IllegalArgumentException("unknown model '" + kind
-                    + "' (expected counts, bigram, mlp, lstm or gpt)");
+                    + "' (expected counts, bigram, mlp, lstm, next-token or gpt)");
         }
         return d;
     }
@@ -61,6 +66,7 @@ final class Models {
                     integer(o, "embd"), integer(o, "hidden"), Boolean.parseBoolean(o.get("init-fixes"))), g);
             case "lstm" -> new LSTMLanguageModel(new LSTMLanguageModel.Config(vocab, integer(o, "embd"),
                     integer(o, "hidden"), integer(o, "layers")), g);
+            case "next-token" -> new NextTokenLM(vocab, integer(o, "embd"), integer(o, "hidden"), g);
             case "gpt" -> new GPT(new GPT.Config(vocab, integer(o, "block"), integer(o, "layers"), integer(o, "heads"),
                     integer(o, "embd"), dbl(o, "dropout"), !"false".equals(o.getOrDefault("bias", "true"))), g);
             default -> throw new IllegalArgumentException("unknown model '" + kind + "'");

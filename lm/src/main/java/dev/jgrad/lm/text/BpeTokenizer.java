@@ -81,10 +81,7 @@ public final class BpeTokenizer implements Tokenizer {
         if (vocabSize < 256) {
             throw new IllegalArgumentException("BPE: vocabulary size must be at least 256 (the bytes), got " + vocabSize);
         }
-        Map<String, Integer> enc = new LinkedHashMap<>();
-        for (int b = 0; b < 256; b++) {
-            enc.put(String.valueOf(BYTE_TO_CHAR[b]), b);
-        }
+        Map<String, Integer> enc = byteTokens();
         Map<List<String>, Integer> words = new HashMap<>();
         Matcher m = PRETOKEN.matcher(corpus);
         while (m.find()) {
@@ -112,7 +109,8 @@ public final class BpeTokenizer implements Tokenizer {
             }
             ranks.put(best, ranks.size());
             String[] ab = best.split(" ");
-            enc.put(ab[0] + ab[1], enc.size());
+            // Two merge paths can spell the same token ("a bc", "ab c"): it keeps its first id.
+            enc.putIfAbsent(ab[0] + ab[1], enc.size());
             Map<List<String>, Integer> next = new HashMap<>();
             for (var w : words.entrySet()) {
                 next.merge(mergePair(w.getKey(), ab[0], ab[1]), w.getValue(), Integer::sum);
@@ -120,6 +118,53 @@ public final class BpeTokenizer implements Tokenizer {
             words = next;
         }
         return new BpeTokenizer(enc, ranks);
+    }
+
+    /**
+     * The tokenizer that {@link #train} returns when it learns {@code merges} (pairs "a b" in
+     * merge order, as {@link #mergeList} gives them): ids 0-255 are the bytes, then one id per
+     * merge. This is how a trained tokenizer travels inside a checkpoint.
+     */
+    public static BpeTokenizer fromMerges(List<String> merges) {
+        Map<String, Integer> enc = byteTokens();
+        Map<String, Integer> ranks = new HashMap<>();
+        for (String merge : merges) {
+            String[] ab = merge.split(" ");
+            if (ab.length != 2 || !enc.containsKey(ab[0]) || !enc.containsKey(ab[1])) {
+                throw new IllegalArgumentException("BPE: merge " + ranks.size() + " '" + merge
+                        + "' is not two known symbols separated by one space");
+            }
+            if (ranks.putIfAbsent(merge, ranks.size()) != null) {
+                throw new IllegalArgumentException("BPE: merge '" + merge + "' appears twice");
+            }
+            enc.putIfAbsent(ab[0] + ab[1], enc.size());
+        }
+        return new BpeTokenizer(enc, ranks);
+    }
+
+    private static Map<String, Integer> byteTokens() {
+        Map<String, Integer> enc = new LinkedHashMap<>();
+        for (int b = 0; b < 256; b++) {
+            enc.put(String.valueOf(BYTE_TO_CHAR[b]), b);
+        }
+        return enc;
+    }
+
+    /**
+     * The merges in rank order, each "a b" over GPT-2's byte characters (the format of GPT-2's
+     * {@code vocab.bpe}). {@link #fromMerges} rebuilds this tokenizer from them only when its ids
+     * are laid out as {@link #train} lays them out; GPT-2's are not (they follow encoder.json), so
+     * for a tokenizer loaded with {@link #loadGpt2} this throws rather than describe other ids.
+     */
+    public List<String> mergeList() {
+        String[] byRank = new String[ranks.size()];
+        ranks.forEach((pair, rank) -> byRank[rank] = pair);
+        List<String> merges = List.of(byRank);
+        if (!fromMerges(merges).encoder.equals(encoder)) {
+            throw new IllegalStateException("BPE: this tokenizer's ids are not bytes-then-merges (GPT-2's"
+                    + " encoder.json?), so its merges alone do not describe it");
+        }
+        return merges;
     }
 
     private static String toByteChars(String text) {
