@@ -46,6 +46,8 @@ final class Gemm {
      * 64^3 and 128^3 ran slower on two threads than on one, 256^3 and 768 x 128 x 384 faster.
      */
     static final long PARALLEL_MIN = 1L << 22;
+    /** Matrix-vector products are split across threads from this many multiply-adds (~2 µs of work). */
+    static final long GEMV_PARALLEL_MIN = 1L << 15;
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
@@ -110,8 +112,12 @@ final class Gemm {
                     }
                 }
             };
-            int grain = (int) Math.max(4 * L, PARALLEL_MIN / Math.max(1L, (long) m * k));
-            if (par) {
+            // One contiguous slice of the weight per thread: a GEMV streams the matrix once, so two
+            // cores give it two caches' worth of bandwidth (and, token after token, each core finds its
+            // slice still in its own L2). Multiples of 4 keep dot4's groups where one thread puts them.
+            int threads = Parallel.threads();
+            int grain = (int) Math.max(4 * L, ((long) n + threads - 1) / threads + 3 & ~3L);
+            if (threads > 1 && parallel && (long) m * n * k >= GEMV_PARALLEL_MIN) {
                 Parallel.forRange(n, grain, cols);
             } else {
                 cols.run(0, n);
@@ -205,21 +211,62 @@ final class Gemm {
             }
             r0 = 0;
         }
-        for (int j = lo; j < hi; j++) {
+        int j = lo;
+        for (; j + 4 <= hi; j += 4) {
+            dot4(row, r0, b, bo + j * sbn, sbn, k, c, co + j, acc);
+        }
+        for (; j < hi; j++) {
             float d = dot(row, r0, b, bo + j * sbn, k);
             c[co + j] = acc ? c[co + j] + d : d;
         }
     }
 
-    private static float dot(float[] x, int xo, float[] y, int yo, int k) {
+    /**
+     * Four outputs at once: one load of x feeds four FMAs (the single dot loads two vectors per
+     * FMA), and the four chains hide each other's FMA latency. Every output is summed in the same
+     * order as {@link #dot} sums it, so which columns go four at a time does not matter.
+     */
+    private static void dot4(float[] x, int xo, float[] y, int yo, int sbn, int k, float[] c, int co, boolean acc) {
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
+        FloatVector s2 = FloatVector.zero(S);
+        FloatVector s3 = FloatVector.zero(S);
+        int y1 = yo + sbn;
+        int y2 = y1 + sbn;
+        int y3 = y2 + sbn;
         int p = 0;
-        for (; p + 2 * L <= k; p += 2 * L) {
-            s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
-            s1 = FloatVector.fromArray(S, x, xo + p + L).fma(FloatVector.fromArray(S, y, yo + p + L), s1);
+        for (; p + L <= k; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + p);
+            s0 = xv.fma(FloatVector.fromArray(S, y, yo + p), s0);
+            s1 = xv.fma(FloatVector.fromArray(S, y, y1 + p), s1);
+            s2 = xv.fma(FloatVector.fromArray(S, y, y2 + p), s2);
+            s3 = xv.fma(FloatVector.fromArray(S, y, y3 + p), s3);
         }
-        float d = SimdKernels.hsum(s0.add(s1));
+        float d0 = SimdKernels.hsum(s0);
+        float d1 = SimdKernels.hsum(s1);
+        float d2 = SimdKernels.hsum(s2);
+        float d3 = SimdKernels.hsum(s3);
+        for (; p < k; p++) {
+            float xp = x[xo + p];
+            d0 = Math.fma(xp, y[yo + p], d0);
+            d1 = Math.fma(xp, y[y1 + p], d1);
+            d2 = Math.fma(xp, y[y2 + p], d2);
+            d3 = Math.fma(xp, y[y3 + p], d3);
+        }
+        c[co] = acc ? c[co] + d0 : d0;
+        c[co + 1] = acc ? c[co + 1] + d1 : d1;
+        c[co + 2] = acc ? c[co + 2] + d2 : d2;
+        c[co + 3] = acc ? c[co + 3] + d3 : d3;
+    }
+
+    /** One output, summed exactly as {@link #dot4} sums each of its four (so chunking never changes a result). */
+    private static float dot(float[] x, int xo, float[] y, int yo, int k) {
+        FloatVector s0 = FloatVector.zero(S);
+        int p = 0;
+        for (; p + L <= k; p += L) {
+            s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
+        }
+        float d = SimdKernels.hsum(s0);
         for (; p < k; p++) {
             d = Math.fma(x[xo + p], y[yo + p], d);
         }

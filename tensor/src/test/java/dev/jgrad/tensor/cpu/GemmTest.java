@@ -144,4 +144,35 @@ class GemmTest {
             Parallel.setThreads(before);
         }
     }
+
+    /** The matrix-vector path splits columns across threads (both layouts of B): same bits for any count. */
+    @Test
+    void matrixVectorPathIsBitIdenticalForAnyThreadCount() {
+        SplittableRandom r = new SplittableRandom(11);
+        int k = 130;
+        int n = 1003;
+        float[] a = random(r, 2 * k);
+        float[] b = random(r, k * n);
+        int before = Parallel.threads();
+        try {
+            for (int m = 1; m <= Gemm.GEMV_M; m++) {
+                for (boolean bT : new boolean[] {false, true}) {
+                    int sbk = bT ? 1 : n;
+                    int sbn = bT ? k : 1;
+                    float[][] out = new float[3][];
+                    for (int t = 1; t <= 3; t++) {
+                        Parallel.setThreads(t);
+                        out[t - 1] = new float[m * n];
+                        Gemm.sgemm(a, 0, k, 1, b, 0, sbk, sbn, out[t - 1], 0, n, m, n, k, false, true);
+                    }
+                    String what = "m=" + m + " bT=" + bT;
+                    assertArrayEquals(out[0], out[1], what);
+                    assertArrayEquals(out[0], out[2], what);
+                    assertArrayEquals(oracle(a, k, 1, b, sbk, sbn, m, n, k), out[0], 1e-5f * (k + 1), what);
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
 }
