@@ -29,7 +29,8 @@ final class Demo {
         return new double[] {g.item(), a.grad().item(), b.grad().item()};
     }
 
-    static void run(PrintStream out) {
+    /** Prints the demo; returns its numbers: micrograd's g, dg/da, dg/db and the MLP's two losses. */
+    static double[] run(PrintStream out) {
         out.println("== micrograd's expression, a = -4, b = 2 (published: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773)");
         double[] m = micrograd();
         out.printf("g = %.4f   dg/da = %.4f   dg/db = %.4f%n%n", m[0], m[1], m[2]);
@@ -40,11 +41,13 @@ final class Demo {
         Tensor y = Tensor.of(NdArray.fromArray(new float[][] {{1}, {-1}, {-1}, {1}}));
         Tensor w1 = Tensor.param(NdArray.randn(gen, DType.F32, 3, 4).mul(0.5));
         Tensor w2 = Tensor.param(NdArray.randn(gen, DType.F32, 4, 1).mul(0.5));
+        double[] losses = new double[2];
         for (int step = 0; step < 2; step++) {
             Tensor pred = x.matmul(w1).tanh().matmul(w2).tanh();
             Tensor loss = pred.sub(y).pow(2).mean();
             loss.backward();
-            out.printf("step %d  loss = %.6f%n", step, loss.item());
+            losses[step] = loss.item();
+            out.printf("step %d  loss = %.6f%n", step, losses[step]);
             if (step == 0) {
                 out.println("predictions " + Arrays.toString(pred.data().toFloatArray()));
                 out.println("dloss/dw2 = " + w2.grad().data());
@@ -52,5 +55,6 @@ final class Demo {
             w1 = Tensor.param(w1.data().sub(w1.grad().data().mul(0.1)));
             w2 = Tensor.param(w2.data().sub(w2.grad().data().mul(0.1)));
         }
+        return new double[] {m[0], m[1], m[2], losses[0], losses[1]};
     }
 }

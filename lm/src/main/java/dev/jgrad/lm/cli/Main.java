@@ -56,7 +56,7 @@ public final class Main {
                 case "sample" -> sample(new Options(args, 1, SAMPLE_KEYS, Set.of("greedy")), out);
                 case "eval" -> eval(new Options(args, 1, EVAL_KEYS, Set.of()), out);
                 case "predict" -> predict(new Options(args, 1, PREDICT_KEYS, Set.of()), out);
-                case "demo" -> Demo.run(out);
+                case "demo" -> demo(new Options(args, 1, Set.of("metrics-json"), Set.of()), out);
                 case "experiment" -> experiment(args, out);
                 case "help", "--help", "-h" -> usage(out);
                 default -> {
@@ -92,6 +92,15 @@ public final class Main {
         }
     }
 
+    static void demo(Options o, PrintStream out) throws IOException {
+        double[] r = Demo.run(out);
+        Path file = o.path("metrics-json");
+        if (file != null) {
+            writeJson(file, String.format(Locale.ROOT, "{\"command\":\"demo\",\"micrograd_g\":%.6f,\"micrograd_dg_da\":%.6f,"
+                    + "\"micrograd_dg_db\":%.6f,\"mlp_loss_step0\":%.6f,\"mlp_loss_step1\":%.6f}%n", r[0], r[1], r[2], r[3], r[4]));
+        }
+    }
+
     static void usage(PrintStream out) {
         out.println("usage: ./jgrad <command> [--option value ...]");
         out.println("  ladder   train every model of the ladder on one text, print perplexities and samples, plot the curves");
@@ -107,7 +116,7 @@ public final class Main {
         out.println("  predict  --checkpoint FILE (a next-token model) --text TEXT --top-k K: the likeliest next tokens,");
         out.println("           with the saliency of every input token");
         out.println("  experiment names-bigram|names-mlp --data names.txt [--init-fixes] [--split makemore|seeded] [--steps N]: makemore's published runs");
-        out.println("  demo     the engine on micrograd's expression and a tiny MLP");
+        out.println("  demo     the engine on micrograd's expression and a tiny MLP  [--metrics-json FILE]");
         out.println("  test     run every test;  bench  run the JMH benchmarks;  bench-report  every benchmark, PyTorch"
                 + " included, then bench/results/report.md and gemm.png;  mutation  PIT over the autograd ops");
     }
