@@ -151,18 +151,33 @@ class LSTMLM(nn.Module):
         return F.cross_entropy(logits.view(-1, logits.shape[-1]), y.view(-1))
 
 
+class LayerNormNoBias(nn.Module):
+    """torch 1.13's nn.LayerNorm has no bias switch; nanoGPT's bias=False LayerNorm is this."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
+
+
+def layer_norm(c, bias):
+    return nn.LayerNorm(c) if bias else LayerNormNoBias(c)
+
+
 class Block(nn.Module):
     """nanoGPT's block (explicit attention: torch 1.13 has no scaled_dot_product_attention)."""
 
-    def __init__(self, c, nh, t):
+    def __init__(self, c, nh, t, bias=True):
         super().__init__()
         self.nh = nh
-        self.ln_1 = nn.LayerNorm(c)
-        self.c_attn = nn.Linear(c, 3 * c)
-        self.c_proj = nn.Linear(c, c)
-        self.ln_2 = nn.LayerNorm(c)
-        self.c_fc = nn.Linear(c, 4 * c)
-        self.mlp_proj = nn.Linear(4 * c, c)
+        self.ln_1 = layer_norm(c, bias)
+        self.c_attn = nn.Linear(c, 3 * c, bias=bias)
+        self.c_proj = nn.Linear(c, c, bias=bias)
+        self.ln_2 = layer_norm(c, bias)
+        self.c_fc = nn.Linear(c, 4 * c, bias=bias)
+        self.mlp_proj = nn.Linear(4 * c, c, bias=bias)
         self.register_buffer("bias", torch.tril(torch.ones(t, t)).view(1, 1, t, t))
 
     def attn(self, x):
@@ -180,13 +195,13 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab=65, block=64, layers=4, heads=4, embd=128):
+    def __init__(self, vocab=65, block=64, layers=4, heads=4, embd=128, bias=True):
         super().__init__()
         self.block = block
         self.wte = nn.Embedding(vocab, embd)
         self.wpe = nn.Embedding(block, embd)
-        self.h = nn.ModuleList([Block(embd, heads, block) for _ in range(layers)])
-        self.ln_f = nn.LayerNorm(embd)
+        self.h = nn.ModuleList([Block(embd, heads, block, bias) for _ in range(layers)])
+        self.ln_f = layer_norm(embd, bias)
         self.lm_head = nn.Linear(embd, vocab, bias=False)
         self.lm_head.weight = self.wte.weight
 

@@ -294,11 +294,13 @@ public final class Main {
         return nllPerToken / data.valCharsPerToken() / Math.log(2);
     }
 
-    /** The opening of the validation text, cut at a word boundary, as a prediction example. */
+    /** The opening of the validation text, whole words only, as a prediction example. */
     private static String promptFrom(Data data) {
-        String head = data.tok().decode(java.util.Arrays.copyOf(data.val(), Math.min(data.val().length, 48)));
-        int space = head.lastIndexOf(' ');
-        return (space > 0 ? head.substring(0, space + 1) : head).strip() + " ";
+        String head = data.tok().decode(java.util.Arrays.copyOf(data.val(), Math.min(data.val().length, 64)));
+        int first = head.indexOf(' ');
+        int last = head.lastIndexOf(' ');
+        String words = first >= 0 && last > first ? head.substring(first + 1, last + 1) : head;
+        return words.replaceAll("\\s+", " ").strip() + " ";
     }
 
     static void printPrediction(NextTokenLM.Prediction p, PrintStream out) {
