@@ -9,7 +9,8 @@ set -euo pipefail
 OUT="${1:-bench/results}"
 mkdir -p "$OUT"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! ldconfig -p | grep -q libopenblas; then
+# (grep without -q: with pipefail, grep -q's early exit gives ldconfig a SIGPIPE and the test fails.)
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! ldconfig -p | grep libopenblas >/dev/null; then
   echo "pytorch.sh: installing python3-torch and libopenblas0-pthread" >&2
   SUDO=""
   if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
