@@ -29,6 +29,9 @@ import java.util.Set;
 
 /** The {@code ./jgrad} command line: ladder, train, sample, eval and the engine demo. */
 public final class Main {
+    /** Checkpoint metadata keys of the tokenizer: its kind (char, bpe) and its alphabet or merges. */
+    static final String TOKENIZER_KIND = "jgrad.tokenizer.kind";
+    static final String TOKENIZER = "jgrad.tokenizer";
     private static final Set<String> MODEL_KEYS = Set.of("k", "embd", "context", "hidden", "init-fixes", "layers", "block",
             "heads", "dropout", "bias");
     private static final Set<String> TRAIN_KEYS = union(MODEL_KEYS, Set.of("model", "data", "steps", "batch", "lr",
@@ -107,7 +110,8 @@ public final class Main {
         out.println("           --data FILE (default: Dickens, The Old Curiosity Shop)  --out DIR (runs/ladder)");
         out.println("           --scale X (multiplies the steps, default 1)  --seed N  --metrics-json FILE");
         out.println("           --tokenizer char|bpe (default char)  --vocab N (BPE vocabulary, default 512)");
-        out.println("  train    --model counts|bigram|mlp|lstm|next-token|gpt  --data FILE  --tokenizer char|bpe  --vocab N  --steps N  --batch B  --block T  --lr LR");
+        out.println("  train    --model counts|bigram|mlp|lstm|next-token|gpt  --data FILE  --tokenizer char|bpe  --vocab N");
+        out.println("           --steps N  --batch B  --block T  --lr LR");
         out.println("           --min-lr  --warmup  --weight-decay  --clip  --eval-every  --checkpoint FILE (resumes if present)");
         out.println("           --checkpoint-every N  --out DIR  --seed  --metrics-json FILE  and model sizes:");
         out.println("           --embd --hidden --layers --heads --context --dropout --bias true|false --k");
@@ -178,9 +182,6 @@ public final class Main {
         };
         return Map.of(TOKENIZER_KIND, data.tokenizer(), TOKENIZER, spec);
     }
-
-    static final String TOKENIZER_KIND = "jgrad.tokenizer.kind";
-    static final String TOKENIZER = "jgrad.tokenizer";
 
     // ------------------------------------------------------------------ train
 
