@@ -5,7 +5,7 @@ import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.cpu.CpuBackend;
 import dev.jgrad.tensor.cpu.Parallel;
-import java.util.concurrent.TimeUnit;
+
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.ejml.concurrency.EjmlConcurrency;
@@ -13,18 +13,12 @@ import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
 import org.ejml.dense.row.CommonOps_MT_FDRM;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * F32 GEMM, C = A (m, k) x B (k, n), row-major, for four implementations on the same data in
@@ -36,12 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * from the JMH JSON.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xms2g", "-Xmx2g"})
-public class GemmBench {
+public class GemmBench extends JmhDefaults {
     @Param({"64", "128", "256", "512", "1024", "2048", "207", "300", "702",
         "768x128x384", "768x128x128", "768x128x512", "768x512x128", "768x128x65", "48x256x64x64"})
     String shape;

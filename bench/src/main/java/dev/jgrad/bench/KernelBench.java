@@ -8,19 +8,13 @@ import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.cpu.CpuBackend;
 import dev.jgrad.tensor.cpu.Parallel;
-import java.util.concurrent.TimeUnit;
+
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The fused kernels at LM shapes (rows x columns): softmax, cross-entropy forward + backward,
@@ -28,12 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * times the same workloads. {@code -p simd=false} runs the scalar twins on the same data.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xms2g", "-Xmx2g"})
-public class KernelBench {
+public class KernelBench extends JmhDefaults {
     @Param({"3072x64", "768x65", "768x128", "64x50257", "4096x4096"})
     String shape;
 

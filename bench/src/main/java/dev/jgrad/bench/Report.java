@@ -1,5 +1,6 @@
 package dev.jgrad.bench;
 
+import dev.jgrad.lm.train.Plot;
 import dev.jgrad.nn.io.Json;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import javax.imageio.ImageIO;
 
 /**
  * Turns JMH JSON results (and the PyTorch script's JSON) into the README's markdown tables and
@@ -276,11 +276,9 @@ public final class Report {
         int bottom = 60;
         int top = 40;
         int right = 220;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = Plot.canvas(w, h);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
         double maxY = 1;
         int minN = Integer.MAX_VALUE;
         int maxN = 1;
@@ -314,12 +312,9 @@ public final class Report {
             break;
         }
         g.drawString("n (log scale)", left + pw / 2 - 30, h - 15);
-        Color[] palette = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194),
-            new Color(127, 127, 127)};
         int idx = 0;
         for (Map.Entry<String, TreeMap<Integer, Double>> e : lines.entrySet()) {
-            Color c = palette[idx % palette.length];
+            Color c = Plot.color(idx);
             g.setColor(c);
             g.setStroke(new BasicStroke(e.getKey().endsWith("2T") ? 2.5f : 1.5f, BasicStroke.CAP_ROUND,
                     BasicStroke.JOIN_ROUND, 1f, e.getKey().endsWith("2T") ? null : new float[] {6f, 4f}, 0f));
@@ -342,6 +337,6 @@ public final class Report {
             idx++;
         }
         g.dispose();
-        ImageIO.write(img, "png", file.toFile());
+        Plot.writePng(img, file);
     }
 }

@@ -157,11 +157,15 @@ public final class Main {
                 // Learned on the training text only, so no validation statistics leak into the vocabulary.
                 BpeTokenizer tok = BpeTokenizer.train(parts[0], o.integer("vocab", 512));
                 int[] val = tok.encode(parts[1]);
-                yield new Data(tok, kind, tok.encode(parts[0]), val, (double) parts[1].codePointCount(0, parts[1].length())
-                        / Math.max(1, val.length), source);
+                yield new Data(tok, kind, tok.encode(parts[0]), val, charsPerToken(parts[1], val), source);
             }
             default -> throw new IllegalArgumentException("--tokenizer must be char or bpe, got '" + kind + "'");
         };
+    }
+
+    /** Characters (code points) of {@code text} per token of its encoding {@code ids}. */
+    static double charsPerToken(String text, int[] ids) {
+        return (double) text.codePointCount(0, text.length()) / Math.max(1, ids.length);
     }
 
     /** The text cut at 90% of its characters (never inside a surrogate pair). */
@@ -426,9 +430,8 @@ public final class Main {
         // The held-out part exactly as train made it: char ids split at 90%, BPE text split at 90%.
         String valText = l.tokenizer().equals("char") ? null : splitText(text)[1];
         int[] val = valText == null ? TokenData.split(l.tok().encode(text), 0.9)[1] : l.tok().encode(valText);
-        double charsPerToken = valText == null ? 1.0 : (double) valText.codePointCount(0, valText.length()) / val.length;
         Evaluation.Result r = Evaluation.evaluate(l.model(), val, o.integer("window", 256));
-        double bpc = r.bitsPerToken() / charsPerToken;
+        double bpc = r.bitsPerToken() / (valText == null ? 1.0 : charsPerToken(valText, val));
         out.printf(Locale.ROOT, "%s on %,d held-out tokens (%s): loss %.4f nats/token, perplexity %.3f, %.4f bits/char%n",
                 l.model().name(), r.tokens(), l.tokenizer(), r.meanNll(), r.perplexity(), bpc);
         Path file = o.path("metrics-json");

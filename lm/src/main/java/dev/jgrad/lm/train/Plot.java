@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 public final class Plot {
     private static final Color[] PALETTE = {
         new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
-        new Color(0x8c564b)};
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
 
     private Plot() {
     }
@@ -31,19 +31,36 @@ public final class Plot {
 
     /** One line per named run in each panel. */
     public static void series(Path file, Map<String, List<Trainer.Point>> runs) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int w = 1200;
         int h = 480;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage img = canvas(w, h);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
         panel(g, 0, w / 2, h, "training loss (nats/token)", runs, Trainer.Point::trainLoss);
         panel(g, w / 2, w / 2, h, "validation perplexity", runs, p -> Math.exp(p.valLoss()));
         g.dispose();
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
+        writePng(img, file);
+    }
+
+    /** A white w × h image, drawn on without a display (headless Java2D). */
+    public static BufferedImage canvas(int w, int h) {
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        g.dispose();
+        return img;
+    }
+
+    /** The i-th line colour (matplotlib's default cycle, repeating). */
+    public static Color color(int i) {
+        return PALETTE[i % PALETTE.length];
+    }
+
+    /** Writes {@code img} as PNG, creating the parent directories. */
+    public static void writePng(BufferedImage img, Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
         ImageIO.write(img, "png", file.toFile());
     }
 
@@ -89,7 +106,7 @@ public final class Plot {
         g.drawString("step", (left + right) / 2, bottom + 38);
         int ci = 0;
         for (var e : runs.entrySet()) {
-            Color col = PALETTE[ci % PALETTE.length];
+            Color col = color(ci);
             g.setColor(col);
             g.setStroke(new BasicStroke(2f));
             int px = -1;

@@ -406,7 +406,9 @@ public final class SimdKernels {
             return;
         }
         // One method per op: the Vector API only compiles to SIMD instructions when the operator
-        // is a compile-time constant, so the op cannot be a parameter of a shared loop.
+        // is a compile-time constant, so the op cannot be a parameter of a shared loop. Measured:
+        // one lanewise(op, ...) loop called with constant operators from this switch ran 3.5x
+        // slower (x.mul(y) on 768 x 512: 2.9 against 0.84 ns per element), C2 not inlining it.
         int i = switch (op) {
             case ADD -> add(a, oa, sa, b, ob, sb, out, oo, n);
             case SUB -> sub(a, oa, sa, b, ob, sb, out, oo, n);

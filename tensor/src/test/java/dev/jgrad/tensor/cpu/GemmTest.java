@@ -130,16 +130,25 @@ class GemmTest {
         int n = 5 * Gemm.NR + 3;
         float[] a = random(r, m * k);
         float[] b = random(r, k * n);
+        float[][] out = onOneTwoAndThreeThreads(() -> {
+            float[] c = new float[m * n];
+            Gemm.sgemm(a, 0, 1, m, b, 0, n, 1, c, 0, n, m, n, k, false, true);
+            return c;
+        });
+        assertArrayEquals(out[0], out[1]);
+        assertArrayEquals(out[0], out[2]);
+    }
+
+    /** The product computed with a pool of 1, 2 and 3 threads (the pool size restored after). */
+    private static float[][] onOneTwoAndThreeThreads(java.util.function.Supplier<float[]> product) {
         int before = Parallel.threads();
         try {
             float[][] out = new float[3][];
             for (int t = 1; t <= 3; t++) {
                 Parallel.setThreads(t);
-                out[t - 1] = new float[m * n];
-                Gemm.sgemm(a, 0, 1, m, b, 0, n, 1, out[t - 1], 0, n, m, n, k, false, true);
+                out[t - 1] = product.get();
             }
-            assertArrayEquals(out[0], out[1]);
-            assertArrayEquals(out[0], out[2]);
+            return out;
         } finally {
             Parallel.setThreads(before);
         }
@@ -153,26 +162,21 @@ class GemmTest {
         int n = 1003;
         float[] a = random(r, 2 * k);
         float[] b = random(r, k * n);
-        int before = Parallel.threads();
-        try {
-            for (int m = 1; m <= Gemm.GEMV_M; m++) {
-                for (boolean bT : new boolean[] {false, true}) {
-                    int sbk = bT ? 1 : n;
-                    int sbn = bT ? k : 1;
-                    float[][] out = new float[3][];
-                    for (int t = 1; t <= 3; t++) {
-                        Parallel.setThreads(t);
-                        out[t - 1] = new float[m * n];
-                        Gemm.sgemm(a, 0, k, 1, b, 0, sbk, sbn, out[t - 1], 0, n, m, n, k, false, true);
-                    }
-                    String what = "m=" + m + " bT=" + bT;
-                    assertArrayEquals(out[0], out[1], what);
-                    assertArrayEquals(out[0], out[2], what);
-                    assertArrayEquals(oracle(a, k, 1, b, sbk, sbn, m, n, k), out[0], 1e-5f * (k + 1), what);
-                }
+        for (int m = 1; m <= Gemm.GEMV_M; m++) {
+            for (boolean bT : new boolean[] {false, true}) {
+                int rows = m;
+                int sbk = bT ? 1 : n;
+                int sbn = bT ? k : 1;
+                float[][] out = onOneTwoAndThreeThreads(() -> {
+                    float[] c = new float[rows * n];
+                    Gemm.sgemm(a, 0, k, 1, b, 0, sbk, sbn, c, 0, n, rows, n, k, false, true);
+                    return c;
+                });
+                String what = "m=" + m + " bT=" + bT;
+                assertArrayEquals(out[0], out[1], what);
+                assertArrayEquals(out[0], out[2], what);
+                assertArrayEquals(oracle(a, k, 1, b, sbk, sbn, m, n, k), out[0], 1e-5f * (k + 1), what);
             }
-        } finally {
-            Parallel.setThreads(before);
         }
     }
 }
