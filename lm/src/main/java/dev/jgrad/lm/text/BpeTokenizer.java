@@ -81,14 +81,14 @@ public final class BpeTokenizer implements Tokenizer {
         if (vocabSize < 256) {
             throw new IllegalArgumentException("BPE: vocabulary size must be at least 256 (the bytes), got " + vocabSize);
         }
-        Map<String, Integer> enc = byteTokens();
+        java.util.Set<String> tokens = new java.util.HashSet<>(byteTokens().keySet());
         Map<List<String>, Integer> words = new HashMap<>();
         Matcher m = PRETOKEN.matcher(corpus);
         while (m.find()) {
             words.merge(symbols(toByteChars(m.group())), 1, Integer::sum);
         }
-        Map<String, Integer> ranks = new HashMap<>();
-        while (enc.size() < vocabSize) {
+        List<String> merges = new ArrayList<>();
+        while (tokens.size() < vocabSize) {
             Map<String, Integer> pairs = new HashMap<>();
             for (var w : words.entrySet()) {
                 List<String> s = w.getKey();
@@ -107,23 +107,24 @@ public final class BpeTokenizer implements Tokenizer {
             if (best == null) {
                 break; // nothing left to merge: every word is a single token
             }
-            ranks.put(best, ranks.size());
+            merges.add(best);
             String[] ab = best.split(" ");
-            // Two merge paths can spell the same token ("a bc", "ab c"): it keeps its first id.
-            enc.putIfAbsent(ab[0] + ab[1], enc.size());
+            tokens.add(ab[0] + ab[1]);
             Map<List<String>, Integer> next = new HashMap<>();
             for (var w : words.entrySet()) {
                 next.merge(mergePair(w.getKey(), ab[0], ab[1]), w.getValue(), Integer::sum);
             }
             words = next;
         }
-        return new BpeTokenizer(enc, ranks);
+        return fromMerges(merges);
     }
 
     /**
      * The tokenizer that {@link #train} returns when it learns {@code merges} (pairs "a b" in
      * merge order, as {@link #mergeList} gives them): ids 0-255 are the bytes, then one id per
-     * merge. This is how a trained tokenizer travels inside a checkpoint.
+     * merge in order (two merge paths can spell one token, "a bc" and "ab c": it keeps its first
+     * id). {@link #train} builds its result here, and a trained tokenizer travels inside a
+     * checkpoint as these merges.
      */
     public static BpeTokenizer fromMerges(List<String> merges) {
         Map<String, Integer> enc = byteTokens();
