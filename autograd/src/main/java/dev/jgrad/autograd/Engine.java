@@ -158,6 +158,12 @@ final class Engine {
             // and each .grad must own its storage so it can be scaled or updated in place.
             return g.requiresGrad() ? g : Tensor.of(g.data().copy());
         }
+        if (!current.requiresGrad() && !g.requiresGrad() && current.dtype() == g.dtype()
+                && current.shape().equals(g.shape()) && !current.data().layout().hasExpandedDims()) {
+            // In place, as PyTorch's AccumulateGrad does outside create_graph: no fresh array per step.
+            current.data().addFrom(g.data());
+            return current;
+        }
         return current.add(g);
     }
 

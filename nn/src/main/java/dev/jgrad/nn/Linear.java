@@ -1,6 +1,7 @@
 package dev.jgrad.nn;
 
 import dev.jgrad.autograd.Tensor;
+import dev.jgrad.autograd.ops.Products;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 
@@ -43,7 +44,18 @@ public final class Linear extends Module implements Layer {
             throw new IllegalArgumentException("Linear(" + in + " -> " + out + "): input shape " + x.shape()
                     + " does not end in " + in);
         }
-        Tensor y = x.matmul(weight.tensor().t());
-        return bias == null ? y : y.add(bias.tensor());
+        if (bias == null) {
+            return x.matmul(weight.tensor().t());
+        }
+        if (x.rank() == 1) {
+            return new Products.Linear().apply(x.unsqueeze(0), weight.tensor(), bias.tensor()).squeeze(0);
+        }
+        if (x.rank() == 2) {
+            return new Products.Linear().apply(x, weight.tensor(), bias.tensor());
+        }
+        // (..., in): the leading dims fold into rows, one GEMM for all of them.
+        int[] dims = x.shape().dims();
+        dims[dims.length - 1] = out;
+        return new Products.Linear().apply(x.reshape(-1, in), weight.tensor(), bias.tensor()).view(dims);
     }
 }

@@ -119,7 +119,8 @@ public final class Losses {
             double scale0 = reduction == Reduction.MEAN ? 1.0 / counted : 1.0;
             if (fusedGrad != null && !GradMode.isEnabled()) {
                 // First order: the forward already computed softmax - onehot.
-                NdArray d = fusedGrad.mul(scale0 * g.data().toDoubleArray()[0]);
+                // Scaled in place: the array is this node's own and is handed over here.
+                NdArray d = fusedGrad.mul(scale0 * g.data().toDoubleArray()[0], fusedGrad);
                 fusedGrad = null;
                 return new Tensor[] {Tensor.of(d)};
             }

@@ -2,6 +2,7 @@ package dev.jgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jgrad.nn.optim.AdamW;
@@ -67,12 +68,14 @@ class OptimTest {
         }
     }
 
-    private static float[][] adamRun(DType dt, boolean simd) {
+    /** Final (w, b) after a few steps of the optimizer on {@link Pair}, on the SIMD or the scalar kernels. */
+    private static float[][] run(DType dt, boolean simd, int steps,
+                                 java.util.function.Function<List<Parameter>, dev.jgrad.nn.optim.Optimizer> make) {
         dev.jgrad.tensor.cpu.CpuBackend.useSimd(simd);
         try {
             Pair p = new Pair(dt);
-            AdamW opt = new AdamW(p.parameters(), 0.05, 0.9, 0.99, 1e-8, 0.1);
-            for (int s = 0; s < 6; s++) {
+            dev.jgrad.nn.optim.Optimizer opt = make.apply(p.parameters());
+            for (int s = 0; s < steps; s++) {
                 opt.zeroGrad();
                 p.backward(s);
                 opt.step();
@@ -83,6 +86,10 @@ class OptimTest {
         }
     }
 
+    private static float[][] adamRun(DType dt, boolean simd) {
+        return run(dt, simd, 6, ps -> new AdamW(ps, 0.05, 0.9, 0.99, 1e-8, 0.1));
+    }
+
     @Test
     void fusedAdamWMatchesTheCompositeUpdateAndItsScalarTwin() {
         float[][] fused = adamRun(DType.F32, true);         // fused kernel, Vector API
@@ -91,6 +98,27 @@ class OptimTest {
         for (int i = 0; i < 2; i++) {
             assertArrayEquals(twin[i], fused[i], "SIMD and scalar AdamW kernels are bit-identical");
             assertArrayEquals(composite[i], fused[i], 2e-5f);
+        }
+    }
+
+    private static float[][] sgdRun(DType dt, boolean simd, double momentum, double weightDecay) {
+        return run(dt, simd, 4, ps -> new SGD(ps, 0.05, momentum, weightDecay));
+    }
+
+    @Test
+    void fusedSgdMatchesTheCompositeUpdateAndItsScalarTwin() {
+        double[][] settings = {{0, 0}, {0.9, 0}, {0, 0.01}, {0.9, 0.01}};
+        for (double[] st : settings) {
+            float[][] fused = sgdRun(DType.F32, true, st[0], st[1]);
+            float[][] twin = sgdRun(DType.F32, false, st[0], st[1]);
+            float[][] composite = sgdRun(DType.F64, true, st[0], st[1]);
+            float[][] start = {new Pair(DType.F32).w.data().toFloatArray(), new Pair(DType.F32).b.data().toFloatArray()};
+            for (int i = 0; i < 2; i++) {
+                String at = "momentum " + st[0] + ", weight decay " + st[1] + ", parameter " + i;
+                assertArrayEquals(twin[i], fused[i], "SIMD and scalar SGD kernels are bit-identical: " + at);
+                assertArrayEquals(composite[i], fused[i], 2e-5f, at);
+                assertFalse(java.util.Arrays.equals(start[i], fused[i]), "the update moved the weights: " + at);
+            }
         }
     }
 

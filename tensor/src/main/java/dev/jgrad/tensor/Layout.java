@@ -382,6 +382,16 @@ public final class Layout {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof Layout l && offset == l.offset && shape.equals(l.shape) && Arrays.equals(strides, l.strides);
+    }
+
+    @Override
+    public int hashCode() {
+        return (shape.hashCode() * 31 + Arrays.hashCode(strides)) * 31 + offset;
+    }
+
+    @Override
     public String toString() {
         return "Layout{shape=" + shape + ", strides=" + Arrays.toString(strides) + ", offset=" + offset + "}";
     }

@@ -5,7 +5,8 @@ final class LinearAlgebra {
     private LinearAlgebra() {
     }
 
-    static NdArray matmul(NdArray a, NdArray b) {
+    /** {@code a @ b}, into {@code out} when it is not null. */
+    static NdArray matmul(NdArray a, NdArray b, NdArray out) {
         NdArray.sameDtype("matmul", a, b);
         if (a.rank() == 0 || b.rank() == 0) {
             throw new IllegalArgumentException("matmul: both arguments need at least 1 dimension, got shapes "
@@ -28,13 +29,55 @@ final class LinearAlgebra {
         int n = b2.size(-1);
         NdArray ae = a2.broadcastTo(Shape.of(concat(bd, m, k1)));
         NdArray be = b2.broadcastTo(Shape.of(concat(bd, k1, n)));
-        NdArray out = NdArray.backend().matmul(ae, be);
+        if (out != null) {
+            // The result's shape: the broadcast product's, less the dims 1-D operands added.
+            java.util.List<Integer> dims = new java.util.ArrayList<>();
+            for (int d : bd) {
+                dims.add(d);
+            }
+            if (a.rank() > 1) {
+                dims.add(m);
+            }
+            if (b.rank() > 1) {
+                dims.add(n);
+            }
+            Shape result = Shape.of(dims.stream().mapToInt(Integer::intValue).toArray());
+            NdArray.checkOut("matmul", out, result, a.dtype());
+            NdArray.checkNoOverlap("matmul", out, a, false);
+            NdArray.checkNoOverlap("matmul", out, b, false);
+            int[] full = concat(bd, m, n);
+            if (out.isContiguous()) {
+                NdArray.backend().matmulInto(ae, be, out.view(full), false);
+            } else {
+                NdArray.backend().copyInto(out, NdArray.backend().matmul(ae, be).view(result.dims()));
+            }
+            return out;
+        }
+        NdArray r = NdArray.backend().matmul(ae, be);
         if (a.rank() == 1) {
-            out = out.squeeze(-2);
+            r = r.squeeze(-2);
         }
         if (b.rank() == 1) {
-            out = out.squeeze(-1);
+            r = r.squeeze(-1);
         }
+        return r;
+    }
+
+    static NdArray addmm(NdArray input, NdArray mat1, NdArray mat2) {
+        NdArray.sameDtype("addmm", mat1, mat2);
+        NdArray.sameDtype("addmm", input, mat1);
+        if (mat1.rank() != 2 || mat2.rank() != 2 || mat1.size(1) != mat2.size(0)) {
+            throw new IllegalArgumentException("addmm: expects 2-D (n, m) and (m, p) matrices, got " + mat1.shape()
+                    + " and " + mat2.shape());
+        }
+        Shape result = Shape.of(mat1.size(0), mat2.size(1));
+        if (!input.shape().broadcastsTo(result)) {
+            throw new IllegalArgumentException("addmm: input of shape " + input.shape()
+                    + " does not broadcast to the product's shape " + result);
+        }
+        NdArray out = NdArray.zeros(mat1.dtype(), result);
+        NdArray.backend().copyInto(out, input.broadcastTo(result));
+        NdArray.backend().matmulInto(mat1, mat2, out, true);
         return out;
     }
 

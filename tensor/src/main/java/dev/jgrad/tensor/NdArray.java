@@ -465,6 +465,49 @@ public final class NdArray {
         return backend().binary(op, this, other);
     }
 
+    private NdArray binaryInto(BinaryOp op, NdArray other, NdArray out) {
+        String name = op.name().toLowerCase();
+        sameDtype(name, this, other);
+        if (!dtype.isFloating() && !op.integerOk()) {
+            throw new IllegalArgumentException(name + ": not defined for dtype I32 (shapes " + shape() + " and "
+                    + other.shape() + "); convert with to(F32) first");
+        }
+        Shape result = Shape.broadcast(name, shape(), other.shape());
+        checkOut(name, out, result, dtype);
+        checkNoOverlap(name, out, this, true);
+        checkNoOverlap(name, out, other, true);
+        backend().binaryInto(op, this, other, out);
+        return out;
+    }
+
+    /** An out= argument: exactly the result's shape and dtype, and no element written twice. */
+    static void checkOut(String op, NdArray out, Shape result, DType dtype) {
+        if (!out.shape().equals(result) || out.dtype != dtype) {
+            throw new IllegalArgumentException(op + ": out is " + out.dtype + " " + out.shape() + " but the result is "
+                    + dtype + " " + result);
+        }
+        if (out.layout.hasExpandedDims()) {
+            throw new IllegalArgumentException(op + ": out of shape " + out.shape()
+                    + " has overlapping (expanded) elements; writing to it would be ambiguous");
+        }
+    }
+
+    /**
+     * Rejects an out that shares memory with an input, unless it is that input with the same
+     * layout and the op reads each element before writing it ({@code sameLayoutOk}).
+     */
+    static void checkNoOverlap(String op, NdArray out, NdArray input, boolean sameLayoutOk) {
+        if (!out.sharesStorageWith(input) || (sameLayoutOk && out.layout.equals(input.layout))) {
+            return;
+        }
+        boolean disjoint = out.layout.span() <= input.layout.offset() || input.layout.span() <= out.layout.offset();
+        if (!disjoint && out.numel() > 0 && input.numel() > 0) {
+            throw new IllegalArgumentException(op + ": out " + out.shape() + " overlaps an input of shape "
+                    + input.shape() + " in memory" + (sameLayoutOk ? " with a different layout" : "")
+                    + "; the result would depend on the order elements are written");
+        }
+    }
+
     /** A rank-0 array of this dtype holding {@code v}; integral values only for I32. */
     private NdArray scalarLike(String op, double v) {
         if (dtype == DType.I32 && v != Math.rint(v)) {
@@ -500,6 +543,23 @@ public final class NdArray {
     public NdArray le(double s) { return binary(BinaryOp.LE, scalarLike("le", s)); }
     public NdArray gt(double s) { return binary(BinaryOp.GT, scalarLike("gt", s)); }
     public NdArray ge(double s) { return binary(BinaryOp.GE, scalarLike("ge", s)); }
+
+    /**
+     * {@code out = this + o} with broadcasting, written into an existing array instead of a
+     * fresh one (PyTorch's {@code out=}). {@code out} must have exactly the broadcast shape and
+     * this dtype; it may be {@code this} or {@code o} itself (in place), but may not otherwise
+     * overlap them. Returns {@code out}.
+     */
+    public NdArray add(NdArray o, NdArray out) { return binaryInto(BinaryOp.ADD, o, out); }
+    public NdArray sub(NdArray o, NdArray out) { return binaryInto(BinaryOp.SUB, o, out); }
+    public NdArray mul(NdArray o, NdArray out) { return binaryInto(BinaryOp.MUL, o, out); }
+    public NdArray div(NdArray o, NdArray out) { return binaryInto(BinaryOp.DIV, o, out); }
+
+    /** {@code out = this + s}; {@code x.mul(2, x)} scales x in place. See {@link #add(NdArray, NdArray)}. */
+    public NdArray add(double s, NdArray out) { return binaryInto(BinaryOp.ADD, scalarLike("add", s), out); }
+    public NdArray sub(double s, NdArray out) { return binaryInto(BinaryOp.SUB, scalarLike("sub", s), out); }
+    public NdArray mul(double s, NdArray out) { return binaryInto(BinaryOp.MUL, scalarLike("mul", s), out); }
+    public NdArray div(double s, NdArray out) { return binaryInto(BinaryOp.DIV, scalarLike("div", s), out); }
 
     public NdArray neg() { return unary(UnaryOp.NEG); }
     public NdArray exp() { return unary(UnaryOp.EXP); }
@@ -701,7 +761,25 @@ public final class NdArray {
      * added dim removed again), batch dims broadcast, any strides.
      */
     public NdArray matmul(NdArray other) {
-        return LinearAlgebra.matmul(this, other);
+        return LinearAlgebra.matmul(this, other, null);
+    }
+
+    /**
+     * {@link #matmul(NdArray)} written into an existing array (PyTorch's {@code out=}), so a loop
+     * of products allocates nothing. {@code out} has exactly the result's shape and dtype and
+     * shares no memory with the operands. Returns {@code out}.
+     */
+    public NdArray matmul(NdArray other, NdArray out) {
+        return LinearAlgebra.matmul(this, other, java.util.Objects.requireNonNull(out, "matmul: out is null"));
+    }
+
+    /**
+     * {@code input + mat1 · mat2} for 2-D (n, m) x (m, p), {@code input} broadcast to (n, p):
+     * PyTorch's {@code addmm}. The product is accumulated onto the broadcast input (a linear
+     * layer's bias) instead of being added in a second pass.
+     */
+    public static NdArray addmm(NdArray input, NdArray mat1, NdArray mat2) {
+        return LinearAlgebra.addmm(input, mat1, mat2);
     }
 
     // ---------------------------------------------------------------- indexing

@@ -93,6 +93,13 @@ public final class OpSpecs {
         // ---- linear algebra
         t.add(OpSpec.of("matmul", () -> Generators.matmulPairs(MAX_DIM).flatMap(s -> floats(Domain.ANY, s[0], s[1])),
                 (in, p) -> in[0].matmul(in[1]), (in, p) -> RefArray.matmul(in[0], in[1])));
+        t.add(OpSpec.of("linear", () -> Combinators.combine(Arbitraries.integers().between(0, MAX_DIM),
+                        Arbitraries.integers().between(1, MAX_DIM), Arbitraries.integers().between(1, MAX_DIM))
+                        .as((r, in, out) -> new int[][] {{r, in}, {out, in}, {out}})
+                        .flatMap(s -> floats(Domain.ANY, s[0], s[1], s[2])),
+                (in, p) -> new dev.jgrad.autograd.ops.Products.Linear().apply(in[0], in[1], in[2]),
+                (in, p) -> RefArray.zip(RefArray.matmul(in[0], in[1].permute(1, 0)),
+                        in[2].expand(new int[] {in[0].shape()[0], in[1].shape()[0]}), Double::sum)));
         MovementSpecs.addTo(t);
         IndexingSpecs.addTo(t);
         return List.copyOf(t);

@@ -31,7 +31,7 @@ public final class GradClip {
             for (Parameter p : params) {
                 NdArray g = p.grad();
                 if (g != null) {
-                    g.copyFrom(g.mul(scale));
+                    g.mul(scale, g);
                 }
             }
         }

@@ -1,7 +1,10 @@
 package dev.jgrad.nn.optim;
 
 import dev.jgrad.nn.Parameter;
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
+import dev.jgrad.tensor.backend.SgdStep;
 import java.util.List;
 
 /** SGD with optional momentum and L2 weight decay, with PyTorch's update rule. */
@@ -40,6 +43,23 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(int i, Parameter p) {
+        NdArray w = p.data();
+        NdArray g = p.grad();
+        if (w.dtype() == DType.F32 && w.isContiguous() && g.dtype() == DType.F32) {
+            // The fused kernel: one pass over w, g (and the velocity), in place, no temporaries.
+            boolean first = momentum != 0 && velocity[i] == null;
+            if (first) {
+                velocity[i] = NdArray.zeros(DType.F32, w.shape());
+            }
+            Backends.get().sgdStep(w, g.contiguous(), velocity[i],
+                    new SgdStep((float) lr(), (float) momentum, (float) weightDecay, first));
+            return;
+        }
+        updateComposite(i, p);
+    }
+
+    /** The same update from array ops: F64 parameters, and the oracle the fused kernel is tested against. */
+    void updateComposite(int i, Parameter p) {
         NdArray g = p.grad();
         if (weightDecay != 0) {
             g = g.add(p.data().mul(weightDecay));

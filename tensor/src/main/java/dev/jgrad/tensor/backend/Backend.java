@@ -23,6 +23,13 @@ public interface Backend {
     /** {@code op(a, b)} with NumPy broadcasting; both have the same dtype. Comparisons give I32. */
     NdArray binary(BinaryOp op, NdArray a, NdArray b);
 
+    /**
+     * As {@link #binary}, written into {@code out}: it has the broadcast shape and the result
+     * dtype, no expanded dims, and shares no storage with a or b unless it is one of them with
+     * the same layout (in place).
+     */
+    void binaryInto(BinaryOp op, NdArray a, NdArray b, NdArray out);
+
     /** {@code cond != 0 ? a : b}, all three broadcast together; cond is I32. */
     NdArray where(NdArray cond, NdArray a, NdArray b);
 
@@ -40,6 +47,12 @@ public interface Backend {
 
     /** Batched matrix product of (..., M, K) and (..., K, N); batch dims already broadcast equal. */
     NdArray matmul(NdArray a, NdArray b);
+
+    /**
+     * As {@link #matmul}, written into (or, with {@code accumulate}, added to) {@code out}: a
+     * contiguous (..., M, N) array of the same dtype that shares no storage with a or b.
+     */
+    void matmulInto(NdArray a, NdArray b, NdArray out, boolean accumulate);
 
     /** Softmax (or log-softmax) along {@code dim}, max-subtracted. */
     NdArray softmax(NdArray x, int dim, boolean log);
@@ -67,6 +80,13 @@ public interface Backend {
      * All four arrays are contiguous F32 of one shape (the caller checks).
      */
     void adamwStep(NdArray param, NdArray grad, NdArray m, NdArray v, AdamStep step);
+
+    /**
+     * One fused SGD update in place: {@code param} and, with momentum, {@code velocity} are
+     * overwritten; {@code velocity} is null without momentum. All arrays are contiguous F32 of one
+     * shape (the caller checks).
+     */
+    void sgdStep(NdArray param, NdArray grad, NdArray velocity, SgdStep step);
 
     /**
      * Fused softmax cross-entropy over the rows of contiguous F32 (N, V) logits: writes

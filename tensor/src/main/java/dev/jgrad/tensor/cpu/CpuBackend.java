@@ -73,7 +73,21 @@ public final class CpuBackend implements Backend {
     public NdArray binary(BinaryOp op, NdArray a, NdArray b) {
         Shape shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
         NdArray out = NdArray.zeros(op.isComparison() ? DType.I32 : a.dtype(), shape);
+        binaryInto(op, a, b, out);
+        return out;
+    }
+
+    @Override
+    public void binaryInto(BinaryOp op, NdArray a, NdArray b, NdArray out) {
+        Shape shape = out.shape();
+        // An out that is one of the inputs with the same layout is safe: every element is read
+        // before it is written, by the same row loop.
         Strided plan = Strided.plan(shape, out.layout(), a.layout().expand(shape), b.layout().expand(shape));
+        if (plan.innerStride(0) != 1) {
+            // The row kernels write unit-stride runs; a strided destination gets a copy.
+            copyInto(out, binary(op, a, b));
+            return;
+        }
         int sa = plan.innerStride(1);
         int sb = plan.innerStride(2);
         boolean vec = simd;
@@ -117,7 +131,6 @@ public final class CpuBackend implements Backend {
                 }
             }
         }
-        return out;
     }
 
     @Override
@@ -250,6 +263,25 @@ public final class CpuBackend implements Backend {
                 FusedKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
             } else {
                 ScalarKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
+            }
+        });
+    }
+
+    @Override
+    public void sgdStep(NdArray param, NdArray grad, NdArray velocity, dev.jgrad.tensor.backend.SgdStep step) {
+        int n = param.numel();
+        float[] w = param.storageF32();
+        float[] g = grad.storageF32();
+        float[] v = velocity == null ? null : velocity.storageF32();
+        int wo = param.layout().offset();
+        int go = grad.layout().offset();
+        int vo = velocity == null ? 0 : velocity.layout().offset();
+        boolean vec = simd;
+        Parallel.forRange(n, Strided.GRAIN, (lo, hi) -> {
+            if (vec) {
+                FusedKernels.sgd(w, wo + lo, g, go + lo, v, vo + lo, hi - lo, step);
+            } else {
+                ScalarKernels.sgd(w, wo + lo, g, go + lo, v, vo + lo, hi - lo, step);
             }
         });
     }
@@ -507,17 +539,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public NdArray matmul(NdArray a, NdArray b) {
+        int[] outDims = a.shape().dims();
+        outDims[outDims.length - 1] = b.size(-1);
+        NdArray out = NdArray.zeros(a.dtype(), outDims);
+        matmulInto(a, b, out, false);
+        return out;
+    }
+
+    @Override
+    public void matmulInto(NdArray a, NdArray b, NdArray out, boolean accumulate) {
         int r = a.rank();
         int m = a.size(-2);
         int k = a.size(-1);
         int n = b.size(-1);
-        int[] outDims = a.shape().dims();
-        outDims[r - 1] = n;
-        NdArray out = NdArray.zeros(a.dtype(), outDims);
+        int[] outDims = out.shape().dims();
         int batch = m * n == 0 ? 0 : out.numel() / (m * n);
         if (out.numel() == 0) {
-            return out;
+            return;
         }
+        int co0 = out.layout().offset();
         int[] as = a.layout().strides();
         int[] bs = b.layout().strides();
         int[] batchDims = java.util.Arrays.copyOf(outDims, r - 2);
@@ -549,19 +589,25 @@ public final class CpuBackend implements Backend {
             if (batch == 1 || (batch < 2 * Parallel.threads() && work >= 4 * Gemm.PARALLEL_MIN)) {
                 // Few products, each big enough to split across the pool by itself.
                 for (int bi = 0; bi < batch; bi++) {
-                    Gemm.sgemm(av, aOff[bi], sam, sak, bv, bOff[bi], sbk, sbn, cv, bi * m * n, n, m, n, k, false, true);
+                    Gemm.sgemm(av, aOff[bi], sam, sak, bv, bOff[bi], sbk, sbn, cv, co0 + bi * m * n, n, m, n, k,
+                            accumulate, true);
                 }
             } else {
                 // Many products (attention heads): whole products per task.
                 int grain = (int) Math.max(1, Gemm.PARALLEL_MIN / Math.max(work, 1));
                 Parallel.forRange(batch, grain, (lo, hi) -> {
                     for (int bi = lo; bi < hi; bi++) {
-                        Gemm.sgemm(av, aOff[bi], sam, sak, bv, bOff[bi], sbk, sbn, cv, bi * m * n, n, m, n, k, false,
-                                false);
+                        Gemm.sgemm(av, aOff[bi], sam, sak, bv, bOff[bi], sbk, sbn, cv, co0 + bi * m * n, n, m, n, k,
+                                accumulate, false);
                     }
                 });
             }
-            return out;
+            return;
+        }
+        if (accumulate) {
+            // The oracle kernels overwrite; add their product instead.
+            accumulate(out, matmul(a, b));
+            return;
         }
         int rowBlock = 16;
         int blocks = (m + rowBlock - 1) / rowBlock;
@@ -573,7 +619,7 @@ public final class CpuBackend implements Backend {
                 int rowLo = (t % blocks) * rowBlock;
                 int rowHi = Math.min(m, rowLo + rowBlock);
                 int ao = aOff[bi] + rowLo * sam;
-                int co = bi * m * n + rowLo * n;
+                int co = co0 + bi * m * n + rowLo * n;
                 switch (a.dtype()) {
                     case F32 -> MatmulKernels.naive(a.storageF32(), ao, sam, sak, b.storageF32(), bOff[bi], sbk, sbn,
                             out.storageF32(), co, rowHi - rowLo, n, k);
@@ -584,7 +630,6 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
-        return out;
     }
 
     // ------------------------------------------------------------------ indexing

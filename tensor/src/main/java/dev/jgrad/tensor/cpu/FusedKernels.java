@@ -41,6 +41,40 @@ final class FusedKernels {
         ScalarKernels.adamw(w, wo + i, g, go + i, m, mo + i, v, vo + i, n - i, st);
     }
 
+    /**
+     * One SGD update of a contiguous run in place, in the same operation order as the twin. The
+     * plain case (no decay, no momentum) is its own loop: it is the one small models hit every step.
+     */
+    static void sgd(float[] w, int wo, float[] g, int go, float[] v, int vo, int n,
+                    dev.jgrad.tensor.backend.SgdStep st) {
+        FloatVector lr = FloatVector.broadcast(S, st.lr());
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (st.weightDecay() == 0 && v == null) {
+            for (; i < bound; i += L) {
+                FloatVector d = FloatVector.fromArray(S, g, go + i);
+                FloatVector.fromArray(S, w, wo + i).sub(d.mul(lr)).intoArray(w, wo + i);
+            }
+        } else {
+            FloatVector wd = FloatVector.broadcast(S, st.weightDecay());
+            FloatVector mom = FloatVector.broadcast(S, st.momentum());
+            boolean decay = st.weightDecay() != 0;
+            for (; i < bound; i += L) {
+                FloatVector wi = FloatVector.fromArray(S, w, wo + i);
+                FloatVector d = FloatVector.fromArray(S, g, go + i);
+                if (decay) {
+                    d = d.add(wd.mul(wi));
+                }
+                if (v != null) {
+                    d = st.first() ? d : FloatVector.fromArray(S, v, vo + i).mul(mom).add(d);
+                    d.intoArray(v, vo + i);
+                }
+                wi.sub(d.mul(lr)).intoArray(w, wo + i);
+            }
+        }
+        ScalarKernels.sgd(w, wo + i, g, go + i, v, vo + i, n - i, st);
+    }
+
     /** Sum of squares of a contiguous run: float lanes, summed in a fixed order, returned as double. */
     static double sumOfSquares(float[] x, int off, int n) {
         FloatVector a0 = FloatVector.zero(S);

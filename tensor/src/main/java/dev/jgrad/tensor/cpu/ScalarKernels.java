@@ -35,6 +35,22 @@ public final class ScalarKernels {
         }
     }
 
+    /** The oracle for {@link FusedKernels#sgd}: same float operations in the same order. */
+    static void sgd(float[] w, int wo, float[] g, int go, float[] v, int vo, int n,
+                    dev.jgrad.tensor.backend.SgdStep st) {
+        for (int i = 0; i < n; i++) {
+            float d = g[go + i];
+            if (st.weightDecay() != 0) {
+                d = d + st.weightDecay() * w[wo + i];
+            }
+            if (v != null) {
+                d = st.first() ? d : v[vo + i] * st.momentum() + d;
+                v[vo + i] = d;
+            }
+            w[wo + i] = w[wo + i] - st.lr() * d;
+        }
+    }
+
     /** The oracle for {@link FusedKernels#layerNormRow}, in double. */
     static void layerNormRow(float[] x, int xo, float[] w, int wo, float[] b, int bo, float eps, float[] y, int yo,
                              float[] mean, float[] rstd, int row, int c) {
