@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * F32 GEMM, C = A (m, k) x B (k, n), row-major, for four implementations on the same data in
  * the same run: jgrad's scalar twin (the oracle kernel), jgrad's packed SIMD GEMM, EJML (the
- * pure-Java baseline) and OpenBLAS {@code cblas_sgemm} (the native ceiling, through JavaCPP).
+ * pure-Java baseline) and OpenBLAS {@code cblas_sgemm} (the native ceiling, through JavaCPP),
+ * each writing into a result allocated once; and jgrad again with a fresh result per call.
  *
  * <p>{@code shape} is {@code n} for a square product, {@code MxKxN}, or {@code BxMxKxN} for a
  * batch of B independent products. GFLOP/s = 2 B M K N / time; {@link GemmReport} computes it
@@ -44,6 +45,7 @@ public class GemmBench extends JmhDefaults {
     int n;
     NdArray x;
     NdArray y;
+    NdArray z;
     FMatrixRMaj[] ea;
     FMatrixRMaj[] eb;
     FMatrixRMaj[] ec;
@@ -76,6 +78,7 @@ public class GemmBench extends JmhDefaults {
         Generator g = new Generator(1);
         x = batch == 1 ? NdArray.randn(g, DType.F32, m, k) : NdArray.randn(g, DType.F32, batch, m, k);
         y = batch == 1 ? NdArray.randn(g, DType.F32, k, n) : NdArray.randn(g, DType.F32, batch, k, n);
+        z = batch == 1 ? NdArray.zeros(DType.F32, m, n) : NdArray.zeros(DType.F32, batch, m, n);
         float[] av = x.toFloatArray();
         float[] bv = y.toFloatArray();
         ea = new FMatrixRMaj[batch];
@@ -100,9 +103,18 @@ public class GemmBench extends JmhDefaults {
         pc.close();
     }
 
-    /** jgrad's packed, register-blocked Vector API GEMM (the default F32 path). */
+    /**
+     * jgrad's packed, register-blocked Vector API GEMM (the default F32 path), into a result
+     * array allocated once, as the EJML, OpenBLAS and PyTorch ({@code torch.mm(out=)}) columns do.
+     */
     @Benchmark
     public NdArray jgrad() {
+        return x.matmul(y, z);
+    }
+
+    /** The same product into a fresh result array per call ({@code x.matmul(y)}, what autograd does). */
+    @Benchmark
+    public NdArray jgradFreshResult() {
         return x.matmul(y);
     }
 
@@ -111,7 +123,7 @@ public class GemmBench extends JmhDefaults {
     public NdArray scalarTwin() {
         CpuBackend.useSimd(false);
         try {
-            return x.matmul(y);
+            return x.matmul(y, z);
         } finally {
             CpuBackend.useSimd(true);
         }

@@ -136,14 +136,16 @@ public final class Report {
         if (shapes.isEmpty()) {
             return;
         }
-        md.append("| shape (B×)M×K×N | threads | scalar twin | jgrad | EJML | OpenBLAS | PyTorch | jgrad % of OpenBLAS | jgrad / EJML |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| shape (B×)M×K×N | threads | scalar twin | jgrad | jgrad, fresh result | EJML | OpenBLAS | PyTorch"
+                + " | jgrad % of OpenBLAS | jgrad / EJML |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (String s : shapes) {
             for (String t : new String[] {"1", "2"}) {
                 Double jg = find(rows, "GemmBench.jgrad", "shape", s, t);
                 Double ob = find(rows, "GemmBench.openblas", "shape", s, t);
                 Double ej = find(rows, "GemmBench.ejml", "shape", s, t);
                 Double sc = find(rows, "GemmBench.scalarTwin", "shape", s, t);
+                Double fr = find(rows, "GemmBench.jgradFreshResult", "shape", s, t);
                 Double pt = torch.getOrDefault(Integer.parseInt(t), Map.of()).get("gemm/" + s);
                 if (jg == null && ob == null) {
                     continue;
@@ -151,6 +153,7 @@ public final class Report {
                 md.append("| ").append(s).append(" | ").append(t)
                         .append(" | ").append(cell(sc == null ? null : gflops(s, sc), "%.1f"))
                         .append(" | ").append(cell(jg == null ? null : gflops(s, jg), "%.1f"))
+                        .append(" | ").append(cell(fr == null ? null : gflops(s, fr), "%.1f"))
                         .append(" | ").append(cell(ej == null ? null : gflops(s, ej), "%.1f"))
                         .append(" | ").append(cell(ob == null ? null : gflops(s, ob), "%.1f"))
                         .append(" | ").append(cell(pt == null ? null : gflops(s, pt), "%.1f"))
@@ -159,7 +162,8 @@ public final class Report {
                         .append(" |\n");
             }
         }
-        md.append("\nGFLOP/s = 2·B·M·K·N / median time.\n\n");
+        md.append("\nGFLOP/s = 2·B·M·K·N / median time. Every column but \"fresh result\" writes into a result"
+                + " array allocated once (PyTorch: `torch.mm(out=)`).\n\n");
     }
 
     static void kernelTable(List<Row> rows, Map<Integer, Map<String, Double>> torch, StringBuilder md) {

@@ -45,12 +45,8 @@ public final class Attention {
             return "CausalAttention";
         }
 
-        /**
-         * What the fused F32 forward leaves for the first-order backward: q, k, v as compact
-         * (B*nh, T, hs) copies (the inputs are strided views of the qkv projection; copying them
-         * once, not twice) and the probabilities (B*nh, Tq, Tk).
-         */
-        private NdArray[] fused;
+        /** The probabilities (B, nh, Tq, Tk) the fused F32 forward leaves for the first-order backward. */
+        private NdArray fusedAtt;
 
         @Override
         protected NdArray forward(Tensor... in) {
@@ -59,20 +55,12 @@ public final class Attention {
             NdArray k = in[1].data();
             double scale = 1 / Math.sqrt(q.size(3));
             if (q.dtype() == DType.F32) {
-                // One kernel per (batch, head) slice; q, k, v arrive as strided views of the qkv projection.
-                int b = q.size(0);
-                int nh = q.size(1);
-                int tq = q.size(2);
-                int tk = k.size(2);
-                int hs = q.size(3);
-                NdArray q3 = q.contiguous().reshape(b * nh, tq, hs);
-                NdArray k3 = k.contiguous().reshape(b * nh, tk, hs);
-                NdArray v3 = in[2].data().contiguous().reshape(b * nh, tk, hs);
-                NdArray out = NdArray.zeros(DType.F32, b * nh, tq, hs);
-                NdArray att = NdArray.zeros(DType.F32, b * nh, tq, tk);
-                Backends.get().causalAttentionForward(q3, k3, v3, scale, out, att);
-                fused = new NdArray[] {q3, k3, v3, att};
-                return out.reshape(b, nh, tq, hs);
+                // One kernel per (batch, head) slice, reading q, k, v where they lie: strided views
+                // of the qkv projection, or a prefix of a preallocated KV cache.
+                NdArray out = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2), q.size(3));
+                fusedAtt = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2), k.size(2));
+                Backends.get().causalAttentionForward(q, k, in[2].data(), scale, out, fusedAtt);
+                return out;
             }
             NdArray att = q.matmul(k.transpose(-2, -1)).mul(scale)
                     .maskedFill(futureMask(q.size(2), k.size(2)), Double.NEGATIVE_INFINITY).softmax(-1);
@@ -85,21 +73,15 @@ public final class Attention {
             Tensor k = saved(1);
             Tensor v = saved(2);
             double scale = 1 / Math.sqrt(q.size(3));
-            if (fused != null && !GradMode.isEnabled()) {
-                int b = q.size(0);
-                int nh = q.size(1);
-                int tq = q.size(2);
-                int tk = k.size(2);
-                int hs = q.size(3);
-                NdArray dq = NdArray.zeros(DType.F32, b * nh, tq, hs);
-                NdArray dk = NdArray.zeros(DType.F32, b * nh, tk, hs);
-                NdArray dv = NdArray.zeros(DType.F32, b * nh, tk, hs);
-                Backends.get().causalAttentionBackward(fused[0], fused[1], fused[2], fused[3],
-                        g.data().contiguous().reshape(b * nh, tq, hs), scale, dq, dk, dv);
-                fused = null;
-                return new Tensor[] {needsGrad(0) ? Tensor.of(dq.reshape(b, nh, tq, hs)) : null,
-                    needsGrad(1) ? Tensor.of(dk.reshape(b, nh, tk, hs)) : null,
-                    needsGrad(2) ? Tensor.of(dv.reshape(b, nh, tk, hs)) : null};
+            if (fusedAtt != null && !GradMode.isEnabled()) {
+                NdArray dq = NdArray.zeros(DType.F32, q.shape().dims());
+                NdArray dk = NdArray.zeros(DType.F32, k.shape().dims());
+                NdArray dv = NdArray.zeros(DType.F32, v.shape().dims());
+                Backends.get().causalAttentionBackward(q.data(), k.data(), v.data(), fusedAtt, g.data(), scale, dq, dk,
+                        dv);
+                fusedAtt = null;
+                return new Tensor[] {needsGrad(0) ? Tensor.of(dq) : null, needsGrad(1) ? Tensor.of(dk) : null,
+                    needsGrad(2) ? Tensor.of(dv) : null};
             }
             // create_graph (or F64): the same gradients from differentiable ops.
             Tensor att = weights(q, k);                                        // (B, nh, Tq, Tk)

@@ -24,6 +24,19 @@ class AttentionTest {
         return NdArray.randn(G, DType.F64, b, t, nh, hs).to(dt).transpose(1, 2);
     }
 
+    /** The F32 copy of a heads view, itself a strided heads view (the kernels read it in place). */
+    private static NdArray heads32(NdArray heads) {
+        return heads.transpose(1, 2).to(DType.F32).transpose(1, 2);
+    }
+
+    /** An F32 copy of k held as the first Tk positions of a longer buffer, as a preallocated KV cache holds it. */
+    private static NdArray cachePrefix(NdArray k) {
+        int tk = k.size(2);
+        NdArray buf = NdArray.full(DType.F32, Float.NaN, k.size(0), k.size(1), tk + 5, k.size(3));
+        buf.narrow(2, 0, tk).copyFrom(k.to(DType.F32));
+        return buf.narrow(2, 0, tk);
+    }
+
     @Test
     void compositeGradientsMatchFiniteDifferences() {
         Tensor q = Tensor.param(NdArray.randn(G, DType.F64, 2, 2, 3, 4));
@@ -52,7 +65,7 @@ class AttentionTest {
             for (int simd = 0; simd < 2; simd++) {
                 CpuBackend.useSimd(simd == 1);
                 try {
-                    Tensor[] in = {Tensor.param(q.to(DType.F32)), Tensor.param(k.to(DType.F32)), Tensor.param(v.to(DType.F32))};
+                    Tensor[] in = {Tensor.param(heads32(q)), Tensor.param(cachePrefix(k)), Tensor.param(heads32(v))};
                     Tensor out = Attention.causal(in[0], in[1], in[2]);
                     String at = "shape " + java.util.Arrays.toString(sh) + " simd " + simd;
                     assertArrayEquals(out64.data().to(DType.F32).toFloatArray(), out.data().toFloatArray(), 2e-5f, at);

@@ -44,14 +44,40 @@ public final class GPT extends Module implements LanguageModel {
     }
 
     /** Keys and values of earlier positions, one (1, nh, t, hs) pair per layer. */
+    /**
+     * Keys and values of the positions decoded so far, per layer: (B, nh, blockSize, hs) buffers
+     * allocated on first use, of which the first {@code length} positions are filled. Attention
+     * reads the filled prefix in place, so a new token copies only its own keys and values.
+     */
     static final class KvCache {
         final NdArray[] k;
         final NdArray[] v;
+        final int capacity;
         int length;
 
-        KvCache(int layers) {
+        KvCache(int layers, int capacity) {
             k = new NdArray[layers];
             v = new NdArray[layers];
+            this.capacity = capacity;
+        }
+
+        /** Stores the new (B, nh, T, hs) keys and values at positions [length, length + T). */
+        void append(int layer, NdArray keys, NdArray values) {
+            if (k[layer] == null) {
+                k[layer] = NdArray.zeros(DType.F32, keys.size(0), keys.size(1), capacity, keys.size(3));
+                v[layer] = NdArray.zeros(DType.F32, keys.size(0), keys.size(1), capacity, keys.size(3));
+            }
+            int t = keys.size(2);
+            k[layer].narrow(2, length, t).copyFrom(keys);
+            v[layer].narrow(2, length, t).copyFrom(values);
+        }
+
+        NdArray keys(int layer, int t) {
+            return k[layer].narrow(2, 0, length + t);
+        }
+
+        NdArray values(int layer, int t) {
+            return v[layer].narrow(2, 0, length + t);
         }
     }
 
@@ -91,12 +117,9 @@ public final class GPT extends Module implements LanguageModel {
             Tensor v = parts[2].reshape(b, t, nHead, hs).transpose(1, 2);
             if (cache != null) {
                 // Decoding runs without gradients: extend the cached keys and values.
-                NdArray kc = cache.k[layer] == null ? k.data() : NdArray.cat(2, cache.k[layer], k.data());
-                NdArray vc = cache.v[layer] == null ? v.data() : NdArray.cat(2, cache.v[layer], v.data());
-                cache.k[layer] = kc;
-                cache.v[layer] = vc;
-                k = Tensor.of(kc);
-                v = Tensor.of(vc);
+                cache.append(layer, k.data(), v.data());
+                k = Tensor.of(cache.keys(layer, t));
+                v = Tensor.of(cache.values(layer, t));
             }
             Tensor y = Attention.causal(q, k, v);                                  // (B, nh, T, hs)
             y = y.transpose(1, 2).reshape(b, t, c);                                // (B, T, C)
@@ -234,7 +257,10 @@ public final class GPT extends Module implements LanguageModel {
         private void refill() {
             int n = Math.min(tokens.length, cfg.blockSize());
             int[] ctx = Arrays.copyOfRange(tokens, tokens.length - n, tokens.length);
-            cache = new KvCache(blocks.length);
+            if (cache == null) {
+                cache = new KvCache(blocks.length, cfg.blockSize());
+            }
+            cache.length = 0;                                  // the buffers are reused
             try (NoGrad ignored = NoGrad.enter()) {
                 Tensor out = forward(Tensor.of(NdArray.of(ctx, 1, n)), cache, 0);
                 last = out.data().select(0, 0).select(0, n - 1);

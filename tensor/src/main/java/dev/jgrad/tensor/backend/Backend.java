@@ -111,14 +111,18 @@ public interface Backend {
                            NdArray db);
 
     /**
-     * Causal scaled-dot-product attention over contiguous F32 q (S, Tq, hs), k and v (S, Tk, hs)
-     * for S independent (batch, head) slices, Tq <= Tk, query i seeing keys up to
-     * i + Tk - Tq: writes the output (S, Tq, hs) and the attention probabilities (S, Tq, Tk),
-     * zero where masked, which the backward reuses.
+     * Causal scaled-dot-product attention over F32 q (B, nh, Tq, hs), k and v (B, nh, Tk, hs),
+     * Tq <= Tk, query i seeing keys up to i + Tk - Tq. The inputs may be any strided views (the
+     * heads of a qkv projection, a prefix of a preallocated KV cache). Writes the output and the
+     * attention probabilities, zero where masked, which the backward reuses: contiguous
+     * (B, nh, Tq, hs) and (B, nh, Tq, Tk).
      */
     void causalAttentionForward(NdArray q, NdArray k, NdArray v, double scale, NdArray out, NdArray att);
 
-    /** The backward of {@link #causalAttentionForward} from its saved probabilities: writes dq, dk, dv. */
+    /**
+     * The backward of {@link #causalAttentionForward} from its saved probabilities; q, k, v and
+     * the output gradient g may be strided views, dq, dk, dv are contiguous and overwritten.
+     */
     void causalAttentionBackward(NdArray q, NdArray k, NdArray v, NdArray att, NdArray g, double scale, NdArray dq,
                                  NdArray dk, NdArray dv);
 

@@ -395,24 +395,47 @@ public final class CpuBackend implements Backend {
         return x.isContiguous() && x.layout().offset() == 0 ? x : x.copy();
     }
 
+    /**
+     * Addresses the (batch, head) slices of a (B, nh, T, hs) F32 view: slice s = b * nh + h starts
+     * at {@link #offset}, its rows {@link #rows} floats apart. Views whose last dim is strided are
+     * copied first, so a kernel always reads unit-stride rows.
+     */
+    private record Slices(float[] data, int base, int strideB, int strideH, int rows, int heads) {
+        static Slices of(NdArray x) {
+            NdArray d = x.layout().stride(3) == 1 || x.size(3) <= 1 ? x : x.copy();
+            Layout l = d.layout();
+            return new Slices(d.storageF32(), l.offset(), l.stride(0), l.stride(1), l.stride(2), d.size(1));
+        }
+
+        int offset(int s) {
+            return base + s / heads * strideB + s % heads * strideH;
+        }
+    }
+
     @Override
     public void causalAttentionForward(NdArray q0, NdArray k0, NdArray v0, double scale, NdArray out, NdArray att) {
-        NdArray q = dense(q0);
-        NdArray k = dense(k0);
-        NdArray v = dense(v0);
-        int slices = q.size(0);
-        int tq = q.size(1);
-        int tk = k.size(1);
-        int hs = q.size(2);
+        Slices q = Slices.of(q0);
+        Slices k = Slices.of(k0);
+        Slices v = Slices.of(v0);
+        int slices = q0.size(0) * q0.size(1);
+        int tq = q0.size(2);
+        int tk = k0.size(2);
+        int hs = q0.size(3);
+        float[] o = out.storageF32();
+        float[] a = att.storageF32();
+        int oo = out.layout().offset();
+        int ao = att.layout().offset();
         boolean vec = simd;
         Parallel.forRange(slices, 1, (lo, hi) -> {
             for (int s = lo; s < hi; s++) {
                 if (vec) {
-                    FusedKernels.attentionForward(q.storageF32(), k.storageF32(), v.storageF32(), s, tq, tk, hs,
-                            (float) scale, out.storageF32(), att.storageF32());
+                    FusedKernels.attentionForward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
+                            v.data(), v.offset(s), v.rows(), tq, tk, hs, (float) scale, o, oo + s * tq * hs, a,
+                            ao + s * tq * tk);
                 } else {
-                    ScalarKernels.attentionForward(q.storageF32(), k.storageF32(), v.storageF32(), s, tq, tk, hs,
-                            scale, out.storageF32(), att.storageF32());
+                    ScalarKernels.attentionForward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
+                            v.data(), v.offset(s), v.rows(), tq, tk, hs, scale, o, oo + s * tq * hs, a,
+                            ao + s * tq * tk);
                 }
             }
         });
@@ -421,26 +444,32 @@ public final class CpuBackend implements Backend {
     @Override
     public void causalAttentionBackward(NdArray q0, NdArray k0, NdArray v0, NdArray att0, NdArray g0, double scale,
                                         NdArray dq, NdArray dk, NdArray dv) {
-        NdArray q = dense(q0);
-        NdArray k = dense(k0);
-        NdArray v = dense(v0);
+        Slices q = Slices.of(q0);
+        Slices k = Slices.of(k0);
+        Slices v = Slices.of(v0);
+        Slices g = Slices.of(g0);
         NdArray att = dense(att0);
-        NdArray g = dense(g0);
-        int slices = q.size(0);
-        int tq = q.size(1);
-        int tk = k.size(1);
-        int hs = q.size(2);
+        int slices = q0.size(0) * q0.size(1);
+        int tq = q0.size(2);
+        int tk = k0.size(2);
+        int hs = q0.size(3);
+        float[] a = att.storageF32();
         boolean vec = simd;
         Parallel.forRange(slices, 1, (lo, hi) -> {
             float[] ds = new float[tq * tk];
             for (int s = lo; s < hi; s++) {
+                int ao = s * tq * tk;
+                int dqo = dq.layout().offset() + s * tq * hs;
+                int dko = dk.layout().offset() + s * tk * hs;
+                int dvo = dv.layout().offset() + s * tk * hs;
                 if (vec) {
-                    FusedKernels.attentionBackward(q.storageF32(), k.storageF32(), v.storageF32(), att.storageF32(),
-                            g.storageF32(), s, tq, tk, hs, (float) scale, dq.storageF32(), dk.storageF32(),
-                            dv.storageF32(), ds);
+                    FusedKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
+                            v.data(), v.offset(s), v.rows(), a, ao, g.data(), g.offset(s), g.rows(), tq, tk, hs,
+                            (float) scale, dq.storageF32(), dqo, dk.storageF32(), dko, dv.storageF32(), dvo, ds);
                 } else {
-                    ScalarKernels.attentionBackward(q.storageF32(), k.storageF32(), v.storageF32(), att.storageF32(),
-                            g.storageF32(), s, tq, tk, hs, scale, dq.storageF32(), dk.storageF32(), dv.storageF32());
+                    ScalarKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
+                            v.data(), v.offset(s), v.rows(), a, ao, g.data(), g.offset(s), g.rows(), tq, tk, hs, scale,
+                            dq.storageF32(), dqo, dk.storageF32(), dko, dv.storageF32(), dvo);
                 }
             }
         });

@@ -201,16 +201,15 @@ final class FusedKernels {
 
     /**
      * Causal attention forward for one (batch, head) slice, as two small GEMMs around a row
-     * softmax: scores = q k^T (computed whole; the masked half is cheaper to compute than to
-     * skip at T = 64), then out = p v. Summation orders are fixed, so the result does not
-     * depend on the thread running the slice.
+     * softmax: scores = q kᵀ (computed whole; the masked half is cheaper to compute than to skip
+     * at T = 64), then out = p v. Summation orders are fixed, so the result does not depend on the
+     * thread running the slice. q, k, v start at their offsets with rows {@code qr}, {@code kr},
+     * {@code vr} floats apart (views of a qkv projection or of a KV cache need no copy); out and
+     * att are dense.
      */
-    static void attentionForward(float[] q, float[] k, float[] v, int s, int tq, int tk, int hs, float scale,
-                                 float[] out, float[] att) {
-        int qo = s * tq * hs;
-        int ko = s * tk * hs;
-        int ao = s * tq * tk;
-        Gemm.sgemm(q, qo, hs, 1, k, ko, 1, hs, att, ao, tk, tq, tk, hs, false, false);
+    static void attentionForward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
+                                 int tq, int tk, int hs, float scale, float[] out, int oo, float[] att, int ao) {
+        Gemm.sgemm(q, qo, qr, 1, k, ko, 1, kr, att, ao, tk, tq, tk, hs, false, false);
         for (int i = 0; i < tq; i++) {
             int n = i + tk - tq + 1;                  // keys this query sees
             int row = ao + i * tk;
@@ -218,7 +217,7 @@ final class FusedKernels {
             SimdKernels.softmax(att, row, att, row, n, false);
             java.util.Arrays.fill(att, row + n, row + tk, 0f);
         }
-        Gemm.sgemm(att, ao, tk, 1, v, ko, hs, 1, out, qo, hs, tq, hs, tk, false, false);
+        Gemm.sgemm(att, ao, tk, 1, v, vo, vr, 1, out, oo, hs, tq, hs, tk, false, false);
     }
 
     private static void scaleInPlace(float[] x, int off, int n, float a) {
@@ -236,15 +235,14 @@ final class FusedKernels {
     /**
      * Causal attention backward for one slice from the saved probabilities p, as four small
      * GEMMs: dv = p^T g, dp = g v^T, ds = scale p (dp - rowsum(p dp)), dq = ds k, dk = ds^T q.
-     * {@code ds} is a (Tq, Tk) scratch buffer; dq, dk, dv are overwritten.
+     * {@code ds} is a (Tq, Tk) scratch buffer; dq, dk, dv (dense) are overwritten. Inputs are
+     * addressed as in {@link #attentionForward}.
      */
-    static void attentionBackward(float[] q, float[] k, float[] v, float[] att, float[] g, int s, int tq, int tk,
-                                  int hs, float scale, float[] dq, float[] dk, float[] dv, float[] ds) {
-        int qo = s * tq * hs;
-        int ko = s * tk * hs;
-        int ao = s * tq * tk;
-        Gemm.sgemm(att, ao, 1, tk, g, qo, hs, 1, dv, ko, hs, tk, hs, tq, false, false);
-        Gemm.sgemm(g, qo, hs, 1, v, ko, 1, hs, ds, 0, tk, tq, tk, hs, false, false);
+    static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
+                                  float[] att, int ao, float[] g, int go, int gr, int tq, int tk, int hs, float scale,
+                                  float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo, float[] ds) {
+        Gemm.sgemm(att, ao, 1, tk, g, go, gr, 1, dv, dvo, hs, tk, hs, tq, false, false);
+        Gemm.sgemm(g, go, gr, 1, v, vo, 1, vr, ds, 0, tk, tq, tk, hs, false, false);
         for (int i = 0; i < tq; i++) {
             int n = i + tk - tq + 1;
             int row = ao + i * tk;
@@ -266,7 +264,7 @@ final class FusedKernels {
             }
             java.util.Arrays.fill(ds, dr + n, dr + tk, 0f);
         }
-        Gemm.sgemm(ds, 0, tk, 1, k, ko, hs, 1, dq, qo, hs, tq, hs, tk, false, false);
-        Gemm.sgemm(ds, 0, 1, tk, q, qo, hs, 1, dk, ko, hs, tk, hs, tq, false, false);
+        Gemm.sgemm(ds, 0, tk, 1, k, ko, kr, 1, dq, dqo, hs, tq, hs, tk, false, false);
+        Gemm.sgemm(ds, 0, 1, tk, q, qo, qr, 1, dk, dko, hs, tk, hs, tq, false, false);
     }
 }

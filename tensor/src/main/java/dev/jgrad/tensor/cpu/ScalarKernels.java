@@ -90,11 +90,8 @@ public final class ScalarKernels {
     }
 
     /** The oracle for {@link FusedKernels#attentionForward}: the textbook loops in double. */
-    static void attentionForward(float[] q, float[] k, float[] v, int s, int tq, int tk, int hs, double scale,
-                                 float[] out, float[] att) {
-        int qo = s * tq * hs;
-        int ko = s * tk * hs;
-        int ao = s * tq * tk;
+    static void attentionForward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
+                                 int tq, int tk, int hs, double scale, float[] out, int oo, float[] att, int ao) {
         double[] p = new double[tk];
         for (int i = 0; i < tq; i++) {
             int n = i + tk - tq + 1;
@@ -102,7 +99,7 @@ public final class ScalarKernels {
             for (int j = 0; j < n; j++) {
                 double dot = 0;
                 for (int d = 0; d < hs; d++) {
-                    dot += (double) q[qo + i * hs + d] * k[ko + j * hs + d];
+                    dot += (double) q[qo + i * qr + d] * k[ko + j * kr + d];
                 }
                 p[j] = dot * scale;
                 m = Math.max(m, p[j]);
@@ -118,19 +115,17 @@ public final class ScalarKernels {
             for (int d = 0; d < hs; d++) {
                 double o = 0;
                 for (int j = 0; j < n; j++) {
-                    o += p[j] / z * v[ko + j * hs + d];
+                    o += p[j] / z * v[vo + j * vr + d];
                 }
-                out[qo + i * hs + d] = (float) o;
+                out[oo + i * hs + d] = (float) o;
             }
         }
     }
 
     /** The oracle for {@link FusedKernels#attentionBackward}, in double. */
-    static void attentionBackward(float[] q, float[] k, float[] v, float[] att, float[] g, int s, int tq, int tk,
-                                  int hs, double scale, float[] dq, float[] dk, float[] dv) {
-        int qo = s * tq * hs;
-        int ko = s * tk * hs;
-        int ao = s * tq * tk;
+    static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
+                                  float[] att, int ao, float[] g, int go, int gr, int tq, int tk, int hs, double scale,
+                                  float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo) {
         double[] dqs = new double[tq * hs];
         double[] dks = new double[tk * hs];
         double[] dvs = new double[tk * hs];
@@ -141,7 +136,7 @@ public final class ScalarKernels {
             for (int j = 0; j < n; j++) {
                 double acc = 0;
                 for (int d = 0; d < hs; d++) {
-                    acc += (double) g[qo + i * hs + d] * v[ko + j * hs + d];
+                    acc += (double) g[go + i * gr + d] * v[vo + j * vr + d];
                 }
                 dp[j] = acc;
                 dot += att[ao + i * tk + j] * acc;
@@ -150,18 +145,18 @@ public final class ScalarKernels {
                 double p = att[ao + i * tk + j];
                 double dsj = p * (dp[j] - dot) * scale;
                 for (int d = 0; d < hs; d++) {
-                    dvs[j * hs + d] += p * g[qo + i * hs + d];
-                    dqs[i * hs + d] += dsj * k[ko + j * hs + d];
-                    dks[j * hs + d] += dsj * q[qo + i * hs + d];
+                    dvs[j * hs + d] += p * g[go + i * gr + d];
+                    dqs[i * hs + d] += dsj * k[ko + j * kr + d];
+                    dks[j * hs + d] += dsj * q[qo + i * qr + d];
                 }
             }
         }
         for (int x = 0; x < tq * hs; x++) {
-            dq[qo + x] = (float) dqs[x];
+            dq[dqo + x] = (float) dqs[x];
         }
         for (int x = 0; x < tk * hs; x++) {
-            dk[ko + x] = (float) dks[x];
-            dv[ko + x] = (float) dvs[x];
+            dk[dko + x] = (float) dks[x];
+            dv[dvo + x] = (float) dvs[x];
         }
     }
 
