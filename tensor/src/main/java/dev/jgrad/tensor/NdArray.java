@@ -482,6 +482,7 @@ public final class NdArray {
 
     /** An out= argument: exactly the result's shape and dtype, and no element written twice. */
     static void checkOut(String op, NdArray out, Shape result, DType dtype) {
+        java.util.Objects.requireNonNull(out, op + ": out is null");
         if (!out.shape().equals(result) || out.dtype != dtype) {
             throw new IllegalArgumentException(op + ": out is " + out.dtype + " " + out.shape() + " but the result is "
                     + dtype + " " + result);
