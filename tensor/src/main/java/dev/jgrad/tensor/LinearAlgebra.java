@@ -31,21 +31,14 @@ final class LinearAlgebra {
         NdArray be = b2.broadcastTo(Shape.of(concat(bd, k1, n)));
         if (out != null) {
             // The result's shape: the broadcast product's, less the dims 1-D operands added.
-            java.util.List<Integer> dims = new java.util.ArrayList<>();
-            for (int d : bd) {
-                dims.add(d);
-            }
-            if (a.rank() > 1) {
-                dims.add(m);
-            }
-            if (b.rank() > 1) {
-                dims.add(n);
-            }
-            Shape result = Shape.of(dims.stream().mapToInt(Integer::intValue).toArray());
-            NdArray.checkOut("matmul", out, result, a.dtype());
-            NdArray.checkNoOverlap("matmul", out, a, false);
-            NdArray.checkNoOverlap("matmul", out, b, false);
             int[] full = concat(bd, m, n);
+            int rowDim = a.rank() == 1 ? bd.length : -1;
+            int colDim = b.rank() == 1 ? bd.length + 1 : -1;
+            Shape result = Shape.of(java.util.stream.IntStream.range(0, full.length)
+                    .filter(i -> i != rowDim && i != colDim).map(i -> full[i]).toArray());
+            OutArguments.check("matmul", out, result, a.dtype());
+            OutArguments.noOverlap("matmul", out, a, false);
+            OutArguments.noOverlap("matmul", out, b, false);
             if (out.isContiguous()) {
                 NdArray.backend().matmulInto(ae, be, out.view(full), false);
             } else {

@@ -455,58 +455,28 @@ public final class NdArray {
     }
 
     private NdArray binary(BinaryOp op, NdArray other) {
-        String name = op.name().toLowerCase();
-        sameDtype(name, this, other);
-        if (!dtype.isFloating() && !op.integerOk()) {
-            throw new IllegalArgumentException(name + ": not defined for dtype I32 (shapes " + shape() + " and "
-                    + other.shape() + "); convert with to(F32) first");
-        }
-        Shape.broadcast(name, shape(), other.shape());
+        checkBinary(op, other);
         return backend().binary(op, this, other);
     }
 
     private NdArray binaryInto(BinaryOp op, NdArray other, NdArray out) {
         String name = op.name().toLowerCase();
+        OutArguments.check(name, out, checkBinary(op, other), dtype);
+        OutArguments.noOverlap(name, out, this, true);
+        OutArguments.noOverlap(name, out, other, true);
+        backend().binaryInto(op, this, other, out);
+        return out;
+    }
+
+    /** Dtypes and broadcasting of {@code this op other}; returns the result's shape. */
+    private Shape checkBinary(BinaryOp op, NdArray other) {
+        String name = op.name().toLowerCase();
         sameDtype(name, this, other);
         if (!dtype.isFloating() && !op.integerOk()) {
             throw new IllegalArgumentException(name + ": not defined for dtype I32 (shapes " + shape() + " and "
                     + other.shape() + "); convert with to(F32) first");
         }
-        Shape result = Shape.broadcast(name, shape(), other.shape());
-        checkOut(name, out, result, dtype);
-        checkNoOverlap(name, out, this, true);
-        checkNoOverlap(name, out, other, true);
-        backend().binaryInto(op, this, other, out);
-        return out;
-    }
-
-    /** An out= argument: exactly the result's shape and dtype, and no element written twice. */
-    static void checkOut(String op, NdArray out, Shape result, DType dtype) {
-        java.util.Objects.requireNonNull(out, op + ": out is null");
-        if (!out.shape().equals(result) || out.dtype != dtype) {
-            throw new IllegalArgumentException(op + ": out is " + out.dtype + " " + out.shape() + " but the result is "
-                    + dtype + " " + result);
-        }
-        if (out.layout.hasExpandedDims()) {
-            throw new IllegalArgumentException(op + ": out of shape " + out.shape()
-                    + " has overlapping (expanded) elements; writing to it would be ambiguous");
-        }
-    }
-
-    /**
-     * Rejects an out that shares memory with an input, unless it is that input with the same
-     * layout and the op reads each element before writing it ({@code sameLayoutOk}).
-     */
-    static void checkNoOverlap(String op, NdArray out, NdArray input, boolean sameLayoutOk) {
-        if (!out.sharesStorageWith(input) || (sameLayoutOk && out.layout.equals(input.layout))) {
-            return;
-        }
-        boolean disjoint = out.layout.span() <= input.layout.offset() || input.layout.span() <= out.layout.offset();
-        if (!disjoint && out.numel() > 0 && input.numel() > 0) {
-            throw new IllegalArgumentException(op + ": out " + out.shape() + " overlaps an input of shape "
-                    + input.shape() + " in memory" + (sameLayoutOk ? " with a different layout" : "")
-                    + "; the result would depend on the order elements are written");
-        }
+        return Shape.broadcast(name, shape(), other.shape());
     }
 
     /** A rank-0 array of this dtype holding {@code v}; integral values only for I32. */

@@ -454,22 +454,28 @@ public final class CpuBackend implements Backend {
         int tk = k0.size(2);
         int hs = q0.size(3);
         float[] a = att.storageF32();
+        float[] dqa = dq.storageF32();
+        float[] dka = dk.storageF32();
+        float[] dva = dv.storageF32();
+        int dq0 = dq.layout().offset();
+        int dk0 = dk.layout().offset();
+        int dv0 = dv.layout().offset();
         boolean vec = simd;
         Parallel.forRange(slices, 1, (lo, hi) -> {
             float[] ds = new float[tq * tk];
             for (int s = lo; s < hi; s++) {
                 int ao = s * tq * tk;
-                int dqo = dq.layout().offset() + s * tq * hs;
-                int dko = dk.layout().offset() + s * tk * hs;
-                int dvo = dv.layout().offset() + s * tk * hs;
+                int dqo = dq0 + s * tq * hs;
+                int dko = dk0 + s * tk * hs;
+                int dvo = dv0 + s * tk * hs;
                 if (vec) {
                     FusedKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
                             v.data(), v.offset(s), v.rows(), a, ao, g.data(), g.offset(s), g.rows(), tq, tk, hs,
-                            (float) scale, dq.storageF32(), dqo, dk.storageF32(), dko, dv.storageF32(), dvo, ds);
+                            (float) scale, dqa, dqo, dka, dko, dva, dvo, ds);
                 } else {
                     ScalarKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
                             v.data(), v.offset(s), v.rows(), a, ao, g.data(), g.offset(s), g.rows(), tq, tk, hs, scale,
-                            dq.storageF32(), dqo, dk.storageF32(), dko, dv.storageF32(), dvo);
+                            dqa, dqo, dka, dko, dva, dvo);
                 }
             }
         });
