@@ -45,8 +45,9 @@ public final class Attention {
             return "CausalAttention";
         }
 
-        /** The probabilities (B, nh, Tq, Tk) the fused F32 forward leaves for the first-order backward. */
-        private NdArray fusedAtt;
+        /** The output and per-row log-sum-exp (B, nh, Tq) the fused F32 forward leaves for the first-order backward. */
+        private NdArray fusedOut;
+        private NdArray fusedLse;
 
         @Override
         protected NdArray forward(Tensor... in) {
@@ -58,8 +59,10 @@ public final class Attention {
                 // One kernel per (batch, head) slice, reading q, k, v where they lie: strided views
                 // of the qkv projection, or a prefix of a preallocated KV cache.
                 NdArray out = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2), q.size(3));
-                fusedAtt = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2), k.size(2));
-                Backends.get().causalAttentionForward(q, k, in[2].data(), scale, out, fusedAtt);
+                NdArray lse = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2));
+                Backends.get().causalAttentionForward(q, k, in[2].data(), scale, out, lse);
+                fusedOut = out;
+                fusedLse = lse;
                 return out;
             }
             NdArray att = q.matmul(k.transpose(-2, -1)).mul(scale)
@@ -73,13 +76,14 @@ public final class Attention {
             Tensor k = saved(1);
             Tensor v = saved(2);
             double scale = 1 / Math.sqrt(q.size(3));
-            if (fusedAtt != null && !GradMode.isEnabled()) {
+            if (fusedLse != null && !GradMode.isEnabled()) {
                 NdArray dq = NdArray.zeros(DType.F32, q.shape().dims());
                 NdArray dk = NdArray.zeros(DType.F32, k.shape().dims());
                 NdArray dv = NdArray.zeros(DType.F32, v.shape().dims());
-                Backends.get().causalAttentionBackward(q.data(), k.data(), v.data(), fusedAtt, g.data(), scale, dq, dk,
-                        dv);
-                fusedAtt = null;
+                Backends.get().causalAttentionBackward(q.data(), k.data(), v.data(), fusedOut, fusedLse, g.data(), scale,
+                        dq, dk, dv);
+                fusedOut = null;
+                fusedLse = null;
                 return new Tensor[] {needsGrad(0) ? Tensor.of(dq) : null, needsGrad(1) ? Tensor.of(dk) : null,
                     needsGrad(2) ? Tensor.of(dv) : null};
             }

@@ -8,6 +8,7 @@ import dev.jgrad.autograd.check.GradCheck;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
 import dev.jgrad.tensor.cpu.CpuBackend;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +48,10 @@ class AttentionTest {
 
     @Test
     void fusedFloat32KernelsMatchTheCompositeAndTheirTwins() {
-        int[][] shapes = {{2, 3, 7, 7, 5}, {1, 2, 3, 9, 16}, {3, 4, 64, 64, 32}, {1, 1, 1, 20, 8}};
+        // (B, nh, Tq, Tk, hs); the last three span several 64 x 64 tiles (a partial last tile, a
+        // cached query block over three key tiles, one decoded token over three key tiles).
+        int[][] shapes = {{2, 3, 7, 7, 5}, {1, 2, 3, 9, 16}, {3, 4, 64, 64, 32}, {1, 1, 1, 20, 8},
+            {1, 2, 150, 150, 16}, {2, 1, 70, 200, 8}, {1, 1, 1, 130, 8}};
         for (int[] sh : shapes) {
             int b = sh[0];
             int nh = sh[1];
@@ -84,6 +88,31 @@ class AttentionTest {
                 assertArrayEquals(byTwin[0][i], byTwin[1][i], 1e-5f, "SIMD against scalar twin, gradient " + i);
             }
         }
+    }
+
+    @Test
+    void savedLogSumExpMatchesTheScalarTwin() {
+        int b = 2;
+        int nh = 2;
+        int tq = 90;
+        int tk = 140;
+        int hs = 12;
+        NdArray q = heads32(headsView(DType.F64, b, nh, tq, hs));
+        NdArray k = heads32(headsView(DType.F64, b, nh, tk, hs));
+        NdArray v = heads32(headsView(DType.F64, b, nh, tk, hs));
+        float[][] lse = new float[2][];
+        for (int simd = 0; simd < 2; simd++) {
+            CpuBackend.useSimd(simd == 1);
+            try {
+                NdArray out = NdArray.zeros(DType.F32, b, nh, tq, hs);
+                NdArray l = NdArray.zeros(DType.F32, b, nh, tq);
+                Backends.get().causalAttentionForward(q, k, v, 1 / Math.sqrt(hs), out, l);
+                lse[simd] = l.toFloatArray();
+            } finally {
+                CpuBackend.useSimd(true);
+            }
+        }
+        assertArrayEquals(lse[0], lse[1], 1e-5f);
     }
 
     @Test

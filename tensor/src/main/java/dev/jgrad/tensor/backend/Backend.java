@@ -113,18 +113,19 @@ public interface Backend {
     /**
      * Causal scaled-dot-product attention over F32 q (B, nh, Tq, hs), k and v (B, nh, Tk, hs),
      * Tq <= Tk, query i seeing keys up to i + Tk - Tq. The inputs may be any strided views (the
-     * heads of a qkv projection, a prefix of a preallocated KV cache). Writes the output and the
-     * attention probabilities, zero where masked, which the backward reuses: contiguous
-     * (B, nh, Tq, hs) and (B, nh, Tq, Tk).
+     * heads of a qkv projection, a prefix of a preallocated KV cache). Writes the output, contiguous
+     * (B, nh, Tq, hs), and each query row's log-sum-exp of its scaled scores, contiguous
+     * (B, nh, Tq), from which the backward recomputes the probabilities: an implementation need
+     * not hold the (Tq, Tk) scores of a slice at once, and the CPU one does not.
      */
-    void causalAttentionForward(NdArray q, NdArray k, NdArray v, double scale, NdArray out, NdArray att);
+    void causalAttentionForward(NdArray q, NdArray k, NdArray v, double scale, NdArray out, NdArray lse);
 
     /**
-     * The backward of {@link #causalAttentionForward} from its saved probabilities; q, k, v and
-     * the output gradient g may be strided views, dq, dk, dv are contiguous and overwritten.
+     * The backward of {@link #causalAttentionForward} from its output and log-sum-exp; q, k, v
+     * and the output gradient g may be strided views, dq, dk, dv are contiguous and overwritten.
      */
-    void causalAttentionBackward(NdArray q, NdArray k, NdArray v, NdArray att, NdArray g, double scale, NdArray dq,
-                                 NdArray dk, NdArray dv);
+    void causalAttentionBackward(NdArray q, NdArray k, NdArray v, NdArray out, NdArray lse, NdArray g, double scale,
+                                 NdArray dq, NdArray dk, NdArray dv);
 
     /** Sum of squares of all elements, accumulated in the array's precision lane by lane. */
     double sumOfSquares(NdArray x);

@@ -413,7 +413,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void causalAttentionForward(NdArray q0, NdArray k0, NdArray v0, double scale, NdArray out, NdArray att) {
+    public void causalAttentionForward(NdArray q0, NdArray k0, NdArray v0, double scale, NdArray out, NdArray lse) {
         Slices q = Slices.of(q0);
         Slices k = Slices.of(k0);
         Slices v = Slices.of(v0);
@@ -422,38 +422,40 @@ public final class CpuBackend implements Backend {
         int tk = k0.size(2);
         int hs = q0.size(3);
         float[] o = out.storageF32();
-        float[] a = att.storageF32();
+        float[] l = lse.storageF32();
         int oo = out.layout().offset();
-        int ao = att.layout().offset();
+        int lo = lse.layout().offset();
         boolean vec = simd;
-        Parallel.forRange(slices, 1, (lo, hi) -> {
-            for (int s = lo; s < hi; s++) {
+        Parallel.forRange(slices, 1, (from, to) -> {
+            FusedKernels.AttentionScratch scratch = vec ? new FusedKernels.AttentionScratch() : null;
+            for (int s = from; s < to; s++) {
                 if (vec) {
                     FusedKernels.attentionForward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), tq, tk, hs, (float) scale, o, oo + s * tq * hs, a,
-                            ao + s * tq * tk);
+                            v.data(), v.offset(s), v.rows(), tq, tk, hs, (float) scale, o, oo + s * tq * hs, l,
+                            lo + s * tq, scratch);
                 } else {
                     ScalarKernels.attentionForward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), tq, tk, hs, scale, o, oo + s * tq * hs, a,
-                            ao + s * tq * tk);
+                            v.data(), v.offset(s), v.rows(), tq, tk, hs, scale, o, oo + s * tq * hs, l, lo + s * tq);
                 }
             }
         });
     }
 
     @Override
-    public void causalAttentionBackward(NdArray q0, NdArray k0, NdArray v0, NdArray att0, NdArray g0, double scale,
-                                        NdArray dq, NdArray dk, NdArray dv) {
+    public void causalAttentionBackward(NdArray q0, NdArray k0, NdArray v0, NdArray out0, NdArray lse0, NdArray g0,
+                                        double scale, NdArray dq, NdArray dk, NdArray dv) {
         Slices q = Slices.of(q0);
         Slices k = Slices.of(k0);
         Slices v = Slices.of(v0);
         Slices g = Slices.of(g0);
-        NdArray att = dense(att0);
+        NdArray out = dense(out0);
+        NdArray lse = dense(lse0);
         int slices = q0.size(0) * q0.size(1);
         int tq = q0.size(2);
         int tk = k0.size(2);
         int hs = q0.size(3);
-        float[] a = att.storageF32();
+        float[] o = out.storageF32();
+        float[] l = lse.storageF32();
         float[] dqa = dq.storageF32();
         float[] dka = dk.storageF32();
         float[] dva = dv.storageF32();
@@ -461,21 +463,22 @@ public final class CpuBackend implements Backend {
         int dk0 = dk.layout().offset();
         int dv0 = dv.layout().offset();
         boolean vec = simd;
-        Parallel.forRange(slices, 1, (lo, hi) -> {
-            float[] ds = new float[tq * tk];
-            for (int s = lo; s < hi; s++) {
-                int ao = s * tq * tk;
+        Parallel.forRange(slices, 1, (from, to) -> {
+            FusedKernels.AttentionScratch scratch = vec ? new FusedKernels.AttentionScratch() : null;
+            for (int s = from; s < to; s++) {
+                int oo = s * tq * hs;
+                int lo = s * tq;
                 int dqo = dq0 + s * tq * hs;
                 int dko = dk0 + s * tk * hs;
                 int dvo = dv0 + s * tk * hs;
                 if (vec) {
                     FusedKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), a, ao, g.data(), g.offset(s), g.rows(), tq, tk, hs,
-                            (float) scale, dqa, dqo, dka, dko, dva, dvo, ds);
+                            v.data(), v.offset(s), v.rows(), o, oo, l, lo, g.data(), g.offset(s), g.rows(), tq, tk,
+                            hs, (float) scale, dqa, dqo, dka, dko, dva, dvo, scratch);
                 } else {
                     ScalarKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), a, ao, g.data(), g.offset(s), g.rows(), tq, tk, hs, scale,
-                            dqa, dqo, dka, dko, dva, dvo);
+                            v.data(), v.offset(s), v.rows(), o, oo, l, lo, g.data(), g.offset(s), g.rows(), tq, tk,
+                            hs, scale, dqa, dqo, dka, dko, dva, dvo);
                 }
             }
         });

@@ -200,24 +200,105 @@ final class FusedKernels {
     }
 
     /**
-     * Causal attention forward for one (batch, head) slice, as two small GEMMs around a row
-     * softmax: scores = q kᵀ (computed whole; the masked half is cheaper to compute than to skip
-     * at T = 64), then out = p v. Summation orders are fixed, so the result does not depend on the
-     * thread running the slice. q, k, v start at their offsets with rows {@code qr}, {@code kr},
-     * {@code vr} floats apart (views of a qkv projection or of a KV cache need no copy); out and
-     * att are dense.
+     * Query rows and key columns of one attention tile. A tile's scores (TILE x TILE floats, 16 KB)
+     * are all of the T x T matrix that ever exists at once, and at GPT's T = 64 a slice is one tile.
+     */
+    static final int TILE = 64;
+
+    /** Tile buffers of one task for {@link #attentionForward} and {@link #attentionBackward}. */
+    static final class AttentionScratch {
+        final float[] p = new float[TILE * TILE];
+        final float[] dp = new float[TILE * TILE];
+        final float[] rows = new float[TILE];
+        final float[] sums = new float[TILE];
+    }
+
+    /**
+     * Causal attention forward for one (batch, head) slice, tiled as flash attention is: for each
+     * tile of query rows, the key tiles it can see are visited in order; each score tile
+     * s = q kᵀ is turned into unnormalised probabilities exp(scale s - m) against the running row
+     * maximum m, the output rows already summed are rescaled when m grows, and p v is accumulated
+     * onto them. At the end the rows are divided by their sums and the log-sum-exp of each row
+     * (m + log sum) is kept for the backward, which recomputes the probabilities from it: T x T
+     * probabilities are never stored. Tile order and summation order are fixed, so the result does
+     * not depend on the thread running the slice.
+     *
+     * <p>q, k, v start at their offsets with rows {@code qr}, {@code kr}, {@code vr} floats apart
+     * (views of a qkv projection or of a KV cache need no copy); out (Tq, hs) and lse (Tq) are
+     * dense.
      */
     static void attentionForward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                 int tq, int tk, int hs, float scale, float[] out, int oo, float[] att, int ao) {
-        Gemm.sgemm(q, qo, qr, 1, k, ko, 1, kr, att, ao, tk, tq, tk, hs, false, false);
-        for (int i = 0; i < tq; i++) {
-            int n = i + tk - tq + 1;                  // keys this query sees
-            int row = ao + i * tk;
-            scaleInPlace(att, row, n, scale);
-            SimdKernels.softmax(att, row, att, row, n, false);
-            java.util.Arrays.fill(att, row + n, row + tk, 0f);
+                                 int tq, int tk, int hs, float scale, float[] out, int oo, float[] lse, int lo,
+                                 AttentionScratch scratch) {
+        float[] p = scratch.p;                   // (TILE, TILE) scores, then probabilities
+        float[] max = scratch.rows;              // running row maxima
+        float[] sums = scratch.sums;             // running row sums
+        for (int i0 = 0; i0 < tq; i0 += TILE) {
+            int rows = Math.min(TILE, tq - i0);
+            int keys = i0 + rows + tk - tq;      // keys the tile's last row sees
+            java.util.Arrays.fill(max, 0, rows, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(sums, 0, rows, 0f);
+            for (int j0 = 0; j0 < keys; j0 += TILE) {
+                int cols = Math.min(TILE, keys - j0);
+                Gemm.sgemm(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false, false);
+                for (int r = 0; r < rows; r++) {
+                    int row = r * TILE;
+                    int n = Math.min(cols, i0 + r + tk - tq + 1 - j0);   // keys row r sees in this tile
+                    if (n <= 0) {
+                        java.util.Arrays.fill(p, row, row + cols, 0f);
+                        continue;
+                    }
+                    float mt = (scale >= 0 ? SimdKernels.max(p, row, n) : SimdKernels.min(p, row, n)) * scale;
+                    float mOld = max[r];
+                    float m = Math.max(mOld, mt);
+                    expScaled(p, row, n, scale, m);
+                    java.util.Arrays.fill(p, row + n, row + cols, 0f);
+                    float sum = SimdKernels.sum(p, row, n);
+                    if (j0 > 0 && m > mOld) {
+                        float corr = (float) Math.exp(mOld - m);
+                        sums[r] *= corr;
+                        scaleInPlace(out, oo + (i0 + r) * hs, hs, corr);
+                    }
+                    max[r] = m;
+                    sums[r] += sum;
+                }
+                Gemm.sgemm(p, 0, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + i0 * hs, hs, rows, hs, cols, j0 > 0, false);
+            }
+            for (int r = 0; r < rows; r++) {
+                float sum = sums[r];
+                scaleInPlace(out, oo + (i0 + r) * hs, hs, 1f / sum);
+                lse[lo + i0 + r] = max[r] + (float) Math.log(sum);
+            }
         }
-        Gemm.sgemm(att, ao, tk, 1, v, vo, vr, 1, out, oo, hs, tq, hs, tk, false, false);
+    }
+
+    /**
+     * x[off, off + n) := exp(scale x - shift) in place, in whole vectors: a tile row is TILE
+     * floats wide (a multiple of the vector length), so the last vector may run past n but never
+     * past the row, and the caller overwrites the lanes from n on. One exp per method: two
+     * inlined copies push C2 past its inlining budget and the vector ops fall back to Java code.
+     */
+    private static void expScaled(float[] x, int off, int n, float scale, float shift) {
+        FloatVector vs = FloatVector.broadcast(S, scale);
+        FloatVector vm = FloatVector.broadcast(S, -shift);
+        for (int i = 0; i < n; i += L) {
+            SimdKernels.exp(FloatVector.fromArray(S, x, off + i).fma(vs, vm)).intoArray(x, off + i);
+        }
+    }
+
+    /**
+     * One tile row of the attention backward: p := exp(scale s - lse) (s, the scores, in p) and
+     * dp := scale p (dp - d), in whole vectors as in {@link #expScaled}.
+     */
+    private static void softmaxBackwardRow(float[] p, float[] dp, int row, int n, float scale, float lse, float d) {
+        FloatVector vs = FloatVector.broadcast(S, scale);
+        FloatVector shift = FloatVector.broadcast(S, -lse);
+        FloatVector vd = FloatVector.broadcast(S, d);
+        for (int j = 0; j < n; j += L) {
+            FloatVector pj = SimdKernels.exp(FloatVector.fromArray(S, p, row + j).fma(vs, shift));
+            pj.intoArray(p, row + j);
+            pj.mul(FloatVector.fromArray(S, dp, row + j).sub(vd)).mul(vs).intoArray(dp, row + j);
+        }
     }
 
     private static void scaleInPlace(float[] x, int off, int n, float a) {
@@ -233,38 +314,43 @@ final class FusedKernels {
     }
 
     /**
-     * Causal attention backward for one slice from the saved probabilities p, as four small
-     * GEMMs: dv = p^T g, dp = g v^T, ds = scale p (dp - rowsum(p dp)), dq = ds k, dk = ds^T q.
-     * {@code ds} is a (Tq, Tk) scratch buffer; dq, dk, dv (dense) are overwritten. Inputs are
-     * addressed as in {@link #attentionForward}.
+     * Causal attention backward for one slice, tiled like the forward and recomputing each tile's
+     * probabilities p = exp(scale q kᵀ - lse) from the saved log-sum-exp. With
+     * d = rowsum(g * out) (which equals rowsum(p * dp)), each tile does five small GEMMs:
+     * dv += pᵀ g, dp = g vᵀ, ds = scale p (dp - d), dq += ds k, dk += dsᵀ q. Inputs are addressed
+     * as in {@link #attentionForward}, g like q; dq, dk, dv (dense) are overwritten.
      */
     static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                  float[] att, int ao, float[] g, int go, int gr, int tq, int tk, int hs, float scale,
-                                  float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo, float[] ds) {
-        Gemm.sgemm(att, ao, 1, tk, g, go, gr, 1, dv, dvo, hs, tk, hs, tq, false, false);
-        Gemm.sgemm(g, go, gr, 1, v, vo, 1, vr, ds, 0, tk, tq, tk, hs, false, false);
-        for (int i = 0; i < tq; i++) {
-            int n = i + tk - tq + 1;
-            int row = ao + i * tk;
-            int dr = i * tk;
-            float dot = 0f;
-            for (int j = 0; j < n; j++) {
-                dot = Math.fma(att[row + j], ds[dr + j], dot);
+                                  float[] out, int oo, float[] lse, int lo, float[] g, int go, int gr, int tq, int tk,
+                                  int hs, float scale, float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo,
+                                  AttentionScratch scratch) {
+        float[] p = scratch.p;                   // (TILE, TILE) probabilities
+        float[] dp = scratch.dp;                 // (TILE, TILE) dp, then ds
+        float[] d = scratch.rows;                // rowsum(g * out) of the tile's rows
+        java.util.Arrays.fill(dq, dqo, dqo + tq * hs, 0f);
+        java.util.Arrays.fill(dk, dko, dko + tk * hs, 0f);
+        java.util.Arrays.fill(dv, dvo, dvo + tk * hs, 0f);
+        for (int i0 = 0; i0 < tq; i0 += TILE) {
+            int rows = Math.min(TILE, tq - i0);
+            int keys = i0 + rows + tk - tq;
+            for (int r = 0; r < rows; r++) {
+                d[r] = Gemm.dot(g, go + (i0 + r) * gr, out, oo + (i0 + r) * hs, hs);
             }
-            FloatVector vd = FloatVector.broadcast(S, dot);
-            FloatVector vs = FloatVector.broadcast(S, scale);
-            int bound = S.loopBound(n);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector.fromArray(S, att, row + j).mul(FloatVector.fromArray(S, ds, dr + j).sub(vd)).mul(vs)
-                        .intoArray(ds, dr + j);
+            for (int j0 = 0; j0 < keys; j0 += TILE) {
+                int cols = Math.min(TILE, keys - j0);
+                Gemm.sgemm(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false, false);
+                Gemm.sgemm(g, go + i0 * gr, gr, 1, v, vo + j0 * vr, 1, vr, dp, 0, TILE, rows, cols, hs, false, false);
+                for (int r = 0; r < rows; r++) {
+                    int row = r * TILE;
+                    int n = Math.max(0, Math.min(cols, i0 + r + tk - tq + 1 - j0));
+                    softmaxBackwardRow(p, dp, row, n, scale, lse[lo + i0 + r], d[r]);
+                    java.util.Arrays.fill(p, row + n, row + cols, 0f);
+                    java.util.Arrays.fill(dp, row + n, row + cols, 0f);
+                }
+                Gemm.sgemm(p, 0, 1, TILE, g, go + i0 * gr, gr, 1, dv, dvo + j0 * hs, hs, cols, hs, rows, true, false);
+                Gemm.sgemm(dp, 0, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + i0 * hs, hs, rows, hs, cols, true, false);
+                Gemm.sgemm(dp, 0, 1, TILE, q, qo + i0 * qr, qr, 1, dk, dko + j0 * hs, hs, cols, hs, rows, true, false);
             }
-            for (; j < n; j++) {
-                ds[dr + j] = att[row + j] * (ds[dr + j] - dot) * scale;
-            }
-            java.util.Arrays.fill(ds, dr + n, dr + tk, 0f);
         }
-        Gemm.sgemm(ds, 0, tk, 1, k, ko, kr, 1, dq, dqo, hs, tq, hs, tk, false, false);
-        Gemm.sgemm(ds, 0, 1, tk, q, qo, qr, 1, dk, dko, hs, tk, hs, tq, false, false);
     }
 }

@@ -1,6 +1,7 @@
 package dev.jgrad.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Matrix-multiply kernels, numbered from the obvious to the fast (llm.c keeps its naive kernel
@@ -63,15 +64,19 @@ public final class MatmulKernels {
     }
 
     /**
-     * Kernel 1: register-blocked SIMD for rows [rowLo, rowHi) of C, reading B's rows in place.
-     * {@link Gemm} uses it for products of few rows, where packing B costs more than it saves.
-     * B must have unit column stride; A may have any strides. k is blocked by {@link #KC} and
-     * blocks are added to C in ascending order, so the summation order is fixed.
+     * Kernel 1: register-blocked SIMD for rows [rowLo, rowHi) of C (row stride ldc), reading B's
+     * rows in place. {@link Gemm} uses it for products of few rows, where packing B costs more
+     * than it saves. B must have unit column stride; A may have any strides. Every C element is
+     * one FMA chain over k in ascending order, starting from zero or, when accumulating, from C,
+     * and continued block after block of {@link #KC} from what the last block left in C: the
+     * packed kernel sums the same way, so which of the two runs a product never changes its bits.
      */
     public static void simd(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk,
-                            float[] c, int co, int n, int k, int rowLo, int rowHi) {
-        for (int i = rowLo; i < rowHi; i++) {
-            java.util.Arrays.fill(c, co + i * n, co + i * n + n, 0f);
+                            float[] c, int co, int ldc, int n, int k, int rowLo, int rowHi, boolean accumulate) {
+        if (!accumulate) {
+            for (int i = rowLo; i < rowHi; i++) {
+                java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
+            }
         }
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
@@ -79,26 +84,18 @@ public final class MatmulKernels {
             for (; j + 2 * L <= n; j += 2 * L) {
                 int i = rowLo;
                 for (; i + MR <= rowHi; i += MR) {
-                    tile4x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * n + j, n, kc);
+                    tile4x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, ldc,
+                            kc);
                 }
                 for (; i < rowHi; i++) {
-                    tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * n + j, kc);
+                    tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc);
                 }
             }
-            for (; j + L <= n; j += L) {
+            for (; j < n; j += L) {
+                // Whole vectors, then one masked vector for the last n % L columns.
+                VectorMask<Float> in = SimdKernels.S.indexInRange(j, n);
                 for (int i = rowLo; i < rowHi; i++) {
-                    tile1x1(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * n + j, kc);
-                }
-            }
-            for (; j < n; j++) {
-                for (int i = rowLo; i < rowHi; i++) {
-                    float s = 0f;
-                    int ap = ao + i * sam + kb * sak;
-                    int bp = bo + kb * sbk + j;
-                    for (int p = 0; p < kc; p++) {
-                        s = Math.fma(a[ap + p * sak], b[bp + p * sbk], s);
-                    }
-                    c[co + i * n + j] += s;
+                    tile1x1(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc, in);
                 }
             }
         }
@@ -107,12 +104,14 @@ public final class MatmulKernels {
     // Eight accumulators as the FMA addend (acc = a.fma(b, acc)): that form reaches the
     // machine's FMA throughput; with the accumulator as a multiplicand it does not.
     private static void tile4x2(float[] a, int ap, int sam, int sak, float[] b, int bp, int sbk,
-                                float[] c, int cp, int n, int kc) {
+                                float[] c, int cp, int ldc, int kc) {
         var S = SimdKernels.S;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, cp + ldc), c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
         for (int p = 0; p < kc; p++) {
             int bk = bp + p * sbk;
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -131,35 +130,36 @@ public final class MatmulKernels {
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        addInto(c, cp, c00, c01);
-        addInto(c, cp + n, c10, c11);
-        addInto(c, cp + 2 * n, c20, c21);
-        addInto(c, cp + 3 * n, c30, c31);
-    }
-
-    private static void addInto(float[] c, int cp, FloatVector v0, FloatVector v1) {
-        var S = SimdKernels.S;
-        FloatVector.fromArray(S, c, cp).add(v0).intoArray(c, cp);
-        FloatVector.fromArray(S, c, cp + L).add(v1).intoArray(c, cp + L);
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
     }
 
     private static void tile1x2(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc) {
         var S = SimdKernels.S;
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.fromArray(S, c, cp), c1 = FloatVector.fromArray(S, c, cp + L);
         for (int p = 0; p < kc; p++) {
             FloatVector av = FloatVector.broadcast(S, a[ap + p * sak]);
             c0 = av.fma(FloatVector.fromArray(S, b, bp + p * sbk), c0);
             c1 = av.fma(FloatVector.fromArray(S, b, bp + p * sbk + L), c1);
         }
-        addInto(c, cp, c0, c1);
+        c0.intoArray(c, cp);
+        c1.intoArray(c, cp + L);
     }
 
-    private static void tile1x1(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc) {
+    /** One vector of columns, the lanes outside {@code in} neither read nor written. */
+    private static void tile1x1(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc,
+                                VectorMask<Float> in) {
         var S = SimdKernels.S;
-        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.fromArray(S, c, cp, in);
         for (int p = 0; p < kc; p++) {
-            c0 = FloatVector.broadcast(S, a[ap + p * sak]).fma(FloatVector.fromArray(S, b, bp + p * sbk), c0);
+            c0 = FloatVector.broadcast(S, a[ap + p * sak]).fma(FloatVector.fromArray(S, b, bp + p * sbk, in), c0);
         }
-        FloatVector.fromArray(S, c, cp).add(c0).intoArray(c, cp);
+        c0.intoArray(c, cp, in);
     }
 }

@@ -89,49 +89,65 @@ public final class ScalarKernels {
         }
     }
 
-    /** The oracle for {@link FusedKernels#attentionForward}: the textbook loops in double. */
+    /**
+     * The oracle for {@link FusedKernels#attentionForward}: the textbook loops in double, the
+     * whole row of probabilities at once (no tiles, no running maximum).
+     */
     static void attentionForward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                 int tq, int tk, int hs, double scale, float[] out, int oo, float[] att, int ao) {
+                                 int tq, int tk, int hs, double scale, float[] out, int oo, float[] lse, int lo) {
         double[] p = new double[tk];
         for (int i = 0; i < tq; i++) {
-            int n = i + tk - tq + 1;
-            double m = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                double dot = 0;
-                for (int d = 0; d < hs; d++) {
-                    dot += (double) q[qo + i * qr + d] * k[ko + j * kr + d];
-                }
-                p[j] = dot * scale;
-                m = Math.max(m, p[j]);
-            }
-            double z = 0;
-            for (int j = 0; j < n; j++) {
-                p[j] = Math.exp(p[j] - m);
-                z += p[j];
-            }
-            for (int j = 0; j < tk; j++) {
-                att[ao + i * tk + j] = j < n ? (float) (p[j] / z) : 0f;
-            }
+            double z = probabilities(q, qo + i * qr, k, ko, kr, i + tk - tq + 1, hs, scale, p);
+            lse[lo + i] = (float) z;
             for (int d = 0; d < hs; d++) {
                 double o = 0;
-                for (int j = 0; j < n; j++) {
-                    o += p[j] / z * v[vo + j * vr + d];
+                for (int j = 0; j < i + tk - tq + 1; j++) {
+                    o += p[j] * v[vo + j * vr + d];
                 }
                 out[oo + i * hs + d] = (float) o;
             }
         }
     }
 
-    /** The oracle for {@link FusedKernels#attentionBackward}, in double. */
+    /** p[0, n) := softmax(scale q·k_j) over the first n keys, in double; returns the log-sum-exp. */
+    private static double probabilities(float[] q, int qi, float[] k, int ko, int kr, int n, int hs, double scale,
+                                        double[] p) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            double dot = 0;
+            for (int d = 0; d < hs; d++) {
+                dot += (double) q[qi + d] * k[ko + j * kr + d];
+            }
+            p[j] = dot * scale;
+            m = Math.max(m, p[j]);
+        }
+        double z = 0;
+        for (int j = 0; j < n; j++) {
+            p[j] = Math.exp(p[j] - m);
+            z += p[j];
+        }
+        for (int j = 0; j < n; j++) {
+            p[j] /= z;
+        }
+        return m + Math.log(z);
+    }
+
+    /**
+     * The oracle for {@link FusedKernels#attentionBackward}, in double. It recomputes the
+     * probabilities from q and k rather than trusting the forward's saved out and lse, which it
+     * takes only to share the kernel's signature.
+     */
     static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                  float[] att, int ao, float[] g, int go, int gr, int tq, int tk, int hs, double scale,
-                                  float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo) {
+                                  float[] out, int oo, float[] lse, int lo, float[] g, int go, int gr, int tq, int tk,
+                                  int hs, double scale, float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo) {
         double[] dqs = new double[tq * hs];
         double[] dks = new double[tk * hs];
         double[] dvs = new double[tk * hs];
+        double[] p = new double[tk];
         double[] dp = new double[tk];
         for (int i = 0; i < tq; i++) {
             int n = i + tk - tq + 1;
+            probabilities(q, qo + i * qr, k, ko, kr, n, hs, scale, p);
             double dot = 0;
             for (int j = 0; j < n; j++) {
                 double acc = 0;
@@ -139,13 +155,12 @@ public final class ScalarKernels {
                     acc += (double) g[go + i * gr + d] * v[vo + j * vr + d];
                 }
                 dp[j] = acc;
-                dot += att[ao + i * tk + j] * acc;
+                dot += p[j] * acc;
             }
             for (int j = 0; j < n; j++) {
-                double p = att[ao + i * tk + j];
-                double dsj = p * (dp[j] - dot) * scale;
+                double dsj = p[j] * (dp[j] - dot) * scale;
                 for (int d = 0; d < hs; d++) {
-                    dvs[j * hs + d] += p * g[go + i * gr + d];
+                    dvs[j * hs + d] += p[j] * g[go + i * gr + d];
                     dqs[i * hs + d] += dsj * k[ko + j * kr + d];
                     dks[j * hs + d] += dsj * q[qo + i * qr + d];
                 }

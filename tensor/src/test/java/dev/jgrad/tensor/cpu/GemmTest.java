@@ -2,6 +2,7 @@ package dev.jgrad.tensor.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,66 @@ class GemmTest {
         });
         assertArrayEquals(out[0], out[1]);
         assertArrayEquals(out[0], out[2]);
+    }
+
+    /**
+     * Few rows and enough work to go parallel: one thread takes the unpacked small-row kernel,
+     * two or three the packed one, and both must sum every element in the same order (k spans
+     * several slabs, n ends in a single vector, C is a strided slice accumulated into).
+     */
+    @Test
+    void smallRowPathGivesThePackedPathsBits() {
+        SplittableRandom r = new SplittableRandom(12);
+        int m = Gemm.SMALL_M - 3;
+        int k = 2 * Gemm.KC + 5;
+        int n = 8 * Gemm.NR + SimdKernels.L;
+        int ldc = n + 7;
+        assertTrue((long) m * n * k >= Gemm.PARALLEL_MIN, "the shape must be big enough to go parallel");
+        float[] a = random(r, m * k);
+        float[] b = random(r, k * n);
+        float[] c0 = random(r, m * ldc);
+        for (boolean acc : new boolean[] {false, true}) {
+            float[][] out = onOneTwoAndThreeThreads(() -> {
+                float[] c = c0.clone();
+                Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, c, 0, ldc, m, n, k, acc, true);
+                return c;
+            });
+            assertArrayEquals(out[0], out[1], "accumulate " + acc);
+            assertArrayEquals(out[0], out[2], "accumulate " + acc);
+            float[] want = oracle(a, k, 1, b, n, 1, m, n, k);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float expect = want[i * n + j] + (acc ? c0[i * ldc + j] : 0f);
+                    assertEquals(expect, out[0][i * ldc + j], 1e-5f * (k + 1), "accumulate " + acc);
+                }
+                for (int j = n; j < ldc; j++) {
+                    assertEquals(c0[i * ldc + j], out[0][i * ldc + j], "C outside the product is left alone");
+                }
+            }
+        }
+    }
+
+    /** The small-row kernel called directly: any n, a masked last vector, strided A and C. */
+    @Test
+    void smallRowKernelHandlesAnyColumnCount() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int n : new int[] {1, SimdKernels.L - 1, 2 * SimdKernels.L + 3, 5 * SimdKernels.L}) {
+            int m = 7;
+            int k = 45;
+            int ldc = n + 2;
+            float[] a = random(r, k * m);
+            float[] b = random(r, k * n);
+            float[] c = random(r, m * ldc);
+            float[] before = c.clone();
+            MatmulKernels.simd(a, 0, 1, m, b, 0, n, c, 0, ldc, n, k, 0, m, true);   // A read transposed
+            float[] want = oracle(a, 1, m, b, n, 1, m, n, k);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < ldc; j++) {
+                    float expect = before[i * ldc + j] + (j < n ? want[i * n + j] : 0f);
+                    assertEquals(expect, c[i * ldc + j], 1e-5f * (k + 1), "n=" + n + " i=" + i + " j=" + j);
+                }
+            }
+        }
     }
 
     /** The product computed with a pool of 1, 2 and 3 threads (the pool size restored after). */
