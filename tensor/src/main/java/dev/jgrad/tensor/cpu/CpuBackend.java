@@ -427,7 +427,7 @@ public final class CpuBackend implements Backend {
         int lo = lse.layout().offset();
         boolean vec = simd;
         Parallel.forRange(slices, 1, (from, to) -> {
-            FusedKernels.AttentionScratch scratch = vec ? new FusedKernels.AttentionScratch() : null;
+            FusedKernels.AttentionScratch scratch = vec ? FusedKernels.AttentionScratch.get() : null;
             for (int s = from; s < to; s++) {
                 if (vec) {
                     FusedKernels.attentionForward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
@@ -464,7 +464,7 @@ public final class CpuBackend implements Backend {
         int dv0 = dv.layout().offset();
         boolean vec = simd;
         Parallel.forRange(slices, 1, (from, to) -> {
-            FusedKernels.AttentionScratch scratch = vec ? new FusedKernels.AttentionScratch() : null;
+            FusedKernels.AttentionScratch scratch = vec ? FusedKernels.AttentionScratch.get() : null;
             for (int s = from; s < to; s++) {
                 int oo = s * tq * hs;
                 int lo = s * tq;
