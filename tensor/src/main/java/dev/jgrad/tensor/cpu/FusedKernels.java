@@ -289,7 +289,8 @@ final class FusedKernels {
     /**
      * x[off, off + n) := exp(scale x - shift) in place, in whole vectors: a tile row is TILE
      * floats wide (a multiple of the vector length), so the last vector may run past n but never
-     * past the row, and the caller overwrites the lanes from n on. One exp per method: two
+     * past the row; the caller zeroes the lanes from n to the tile's last column, and the GEMMs
+     * never read past that column. One exp per method: two
      * inlined copies push C2 past its inlining budget and the vector ops fall back to Java code.
      */
     private static void expScaled(float[] x, int off, int n, float scale, float shift) {
