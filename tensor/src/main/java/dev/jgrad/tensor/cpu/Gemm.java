@@ -2,6 +2,7 @@ package dev.jgrad.tensor.cpu;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,6 +33,8 @@ final class Gemm {
      */
     static final int MR = L >= 16 ? 12 : 6;
     static final int NR = 2 * L;
+    /** The first MR lanes: one k-step of a k-major A sliver. */
+    private static final VectorMask<Float> SLIVER = S.indexInRange(0, MR);
     /** k-slab: one packed B sliver (KC x NR) stays in L1 while the A slivers stream past. */
     static final int KC = 256;
     /** Rows of one task: its packed A block (MC x KC) stays in L2. */
@@ -133,21 +136,25 @@ final class Gemm {
             MatmulKernels.simd(a, ao, sam, sak, b, bo, sbk, c, co, ldc, n, k, 0, m, accumulate);
             return;
         }
-        // Super-blocks keep the packed copies of A (ms x k) and B (k x ns) within PACK_BUDGET.
-        int ms = Math.max(MC, packBudget / k / MC * MC);
+        // A with contiguous rows (the activations of a Linear, the queries of attention) is packed
+        // row by row, a plain copy; other layouts are transposed into k-major slivers. See packA.
+        boolean rowsA = sak == 1;
+        int aRow = rowsA ? (k + KC - 1) / KC * KC : k;
+        // Super-blocks keep the packed copies of A (ms x aRow) and B (k x ns) within PACK_BUDGET.
+        int ms = Math.max(MC, packBudget / aRow / MC * MC);
         int ns = Math.max(NR, packBudget / k / NR * NR);
         Buffers buf = BUFFERS.get();
         for (int ic = 0; ic < m; ic += ms) {
             for (int jc = 0; jc < n; jc += ns) {
                 region(a, ao + ic * sam, sam, sak, b, bo + jc * sbn, sbk, sbn, c, co + ic * ldc + jc, ldc,
-                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, buf);
+                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, rowsA, buf);
             }
         }
     }
 
     private static void region(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                                float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean par,
-                               Buffers buf) {
+                               boolean rowsA, Buffers buf) {
         int slabs = (k + KC - 1) / KC;
         int aSlivers = (m + MR - 1) / MR;
         int bSlivers = (n + NR - 1) / NR;
@@ -155,8 +162,10 @@ final class Gemm {
         int rowTasks = (m + mc - 1) / mc;
         int nb = sliversPerTask(rowTasks, bSlivers, par);
         int colTasks = (bSlivers + nb - 1) / nb;
-        // Packed layout: slab by slab; within a slab, sliver after sliver, each kc deep.
-        float[] pa = buf.a(aSlivers * MR * k);
+        // Packed layout: slab by slab; within a slab, sliver after sliver, each kc deep (A's row
+        // slivers keep a stride of KC per row even in a shorter last slab: see packRows).
+        int aStride = rowsA ? KC : 0;
+        float[] pa = buf.a(aSlivers * MR * (rowsA ? slabs * KC : k));
         float[] pb = buf.b(bSlivers * NR * k);
         Packing packing = new Packing(aSlivers * slabs, bSlivers * slabs);
         Parallel.Range tasks = (lo, hi) -> {
@@ -181,7 +190,12 @@ final class Gemm {
                     for (int x = a0; x < a1; x++) {
                         if (packing.claim(packing.a, x)) {
                             int i = (x - q * aSlivers) * MR;
-                            packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, r1 - i), kc, pa, aSlab + i * kc);
+                            int dst = aSlab + i * (rowsA ? KC : kc);
+                            if (rowsA) {
+                                packRows(a, ao + i * sam + pc, sam, Math.min(MR, r1 - i), kc, pa, dst);
+                            } else {
+                                packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, r1 - i), kc, pa, dst);
+                            }
                             packing.done(packing.a, x);
                         }
                     }
@@ -198,7 +212,7 @@ final class Gemm {
                     for (int x = q * bSlivers + s0; x < q * bSlivers + s1; x++) {
                         packing.await(packing.b, x);
                     }
-                    block(pa, aSlab, pb, bSlab, kc, c, co, ldc, r0, r1, s0, s1, n, accumulate || q > 0, edge);
+                    block(pa, aSlab, aStride, pb, bSlab, kc, c, co, ldc, r0, r1, s0, s1, n, accumulate || q > 0, edge);
                 }
             }
         };
@@ -367,19 +381,22 @@ final class Gemm {
         return nb;
     }
 
-    /** One task and slab: rows [r0, r1) of packed A against packed B slivers [s0, s1). */
-    private static void block(float[] pa, int aSlab, float[] pb, int bSlab, int kc, float[] c, int cBase, int ldc,
-                              int r0, int r1, int s0, int s1, int nc, boolean acc, float[] edge) {
+    /**
+     * One task and slab: rows [r0, r1) of packed A against packed B slivers [s0, s1). aStride is
+     * {@link #KC} when A was packed by {@link #packRows}, 0 when by {@link #packA} (k-major).
+     */
+    private static void block(float[] pa, int aSlab, int aStride, float[] pb, int bSlab, int kc, float[] c, int cBase,
+                              int ldc, int r0, int r1, int s0, int s1, int nc, boolean acc, float[] edge) {
         for (int s = s0; s < s1; s++) {
             int j = s * NR;
             int cols = Math.min(NR, nc - j);
             int pbi = bSlab + s * NR * kc;
             for (int i = r0; i < r1; i += MR) {
                 int rows = Math.min(MR, r1 - i);
-                int pai = aSlab + i * kc; // sliver i / MR starts at (i / MR) * MR * kc
+                int pai = aSlab + i * (aStride > 0 ? aStride : kc); // sliver i / MR starts at i * (row length)
                 int cp = cBase + i * ldc + j;
                 if (rows == MR && cols == NR) {
-                    micro(pa, pai, pb, pbi, kc, c, cp, ldc, acc);
+                    micro(pa, pai, aStride > 0, pb, pbi, kc, c, cp, ldc, acc);
                 } else {
                     // Edge tile: run the full kernel on a scratch tile, copy the valid part back.
                     for (int r = 0; r < MR; r++) {
@@ -387,7 +404,7 @@ final class Gemm {
                             edge[r * NR + q] = acc && r < rows && q < cols ? c[cp + r * ldc + q] : 0f;
                         }
                     }
-                    micro(pa, pai, pb, pbi, kc, edge, 0, NR, acc);
+                    micro(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, acc);
                     for (int r = 0; r < rows; r++) {
                         System.arraycopy(edge, r * NR, c, cp + r * ldc, cols);
                     }
@@ -396,14 +413,29 @@ final class Gemm {
         }
     }
 
-    /** A rows [0, rows) x k [0, kc) into one sliver: for each p, MR values (zero past rows). */
+    /**
+     * A rows [0, rows) x k [0, kc), each row contiguous, into one sliver of MR rows at a stride of
+     * {@link #KC} (zero rows past rows). A plain copy: the k-major layout of {@link #packA} needs
+     * a scalar transpose here, which cost about a fifth of 768 x 128 x 128 (JFR, one core), and
+     * the stride is a constant so the row micro-kernels address all MR rows from one register.
+     */
+    static void packRows(float[] a, int base, int sam, int rows, int kc, float[] pa, int out) {
+        int r = 0;
+        for (; r < rows; r++) {
+            System.arraycopy(a, base + r * sam, pa, out + r * KC, kc);
+        }
+        for (; r < MR; r++) {
+            java.util.Arrays.fill(pa, out + r * KC, out + r * KC + kc, 0f);
+        }
+    }
+
+    /** A rows [0, rows) x k [0, kc) into one k-major sliver: for each p, MR values (zero past rows). */
     static void packA(float[] a, int base, int sam, int sak, int rows, int kc, float[] pa, int out) {
-        if (rows == MR && sak == 1) {
-            for (int r = 0; r < rows; r++) {
-                int src = base + r * sam;
-                for (int p = 0; p < kc; p++) {
-                    pa[out + p * MR + r] = a[src + p];
-                }
+        if (rows == MR && sam == 1) {
+            // A^T x B (a weight gradient): the MR values of each p lie side by side. Masked, so no
+            // lane strays into the neighbouring sliver, which another thread may be packing.
+            for (int p = 0; p < kc; p++) {
+                FloatVector.fromArray(S, a, base + p * sak, SLIVER).intoArray(pa, out + p * MR, SLIVER);
             }
             return;
         }
@@ -459,10 +491,16 @@ final class Gemm {
         }
     }
 
-    private static void micro(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                              boolean acc) {
+    private static void micro(float[] pa, int ai, boolean rows, float[] pb, int bi, int kc, float[] c, int cp,
+                              int ldc, boolean acc) {
         if (MR == 12) {
-            micro12(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            if (rows) {
+                micro12r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            } else {
+                micro12(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            }
+        } else if (rows) {
+            micro6r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
         } else {
             micro6(pa, ai, pb, bi, kc, c, cp, ldc, acc);
         }
@@ -599,6 +637,162 @@ final class Gemm {
             c100 = x.fma(b0, c100);
             c101 = x.fma(b1, c101);
             x = FloatVector.broadcast(S, pa[aq + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+        c60.intoArray(c, cp + 6 * ldc);
+        c61.intoArray(c, cp + 6 * ldc + L);
+        c70.intoArray(c, cp + 7 * ldc);
+        c71.intoArray(c, cp + 7 * ldc + L);
+        c80.intoArray(c, cp + 8 * ldc);
+        c81.intoArray(c, cp + 8 * ldc + L);
+        c90.intoArray(c, cp + 9 * ldc);
+        c91.intoArray(c, cp + 9 * ldc + L);
+        c100.intoArray(c, cp + 10 * ldc);
+        c101.intoArray(c, cp + 10 * ldc + L);
+        c110.intoArray(c, cp + 11 * ldc);
+        c111.intoArray(c, cp + 11 * ldc + L);
+    }
+
+    private static void micro6r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + KC]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2 * KC]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3 * KC]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4 * KC]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5 * KC]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+    }
+
+    private static void micro12r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+            c60 = FloatVector.fromArray(S, c, cp + 6 * ldc);
+            c61 = FloatVector.fromArray(S, c, cp + 6 * ldc + L);
+            c70 = FloatVector.fromArray(S, c, cp + 7 * ldc);
+            c71 = FloatVector.fromArray(S, c, cp + 7 * ldc + L);
+            c80 = FloatVector.fromArray(S, c, cp + 8 * ldc);
+            c81 = FloatVector.fromArray(S, c, cp + 8 * ldc + L);
+            c90 = FloatVector.fromArray(S, c, cp + 9 * ldc);
+            c91 = FloatVector.fromArray(S, c, cp + 9 * ldc + L);
+            c100 = FloatVector.fromArray(S, c, cp + 10 * ldc);
+            c101 = FloatVector.fromArray(S, c, cp + 10 * ldc + L);
+            c110 = FloatVector.fromArray(S, c, cp + 11 * ldc);
+            c111 = FloatVector.fromArray(S, c, cp + 11 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = c80 = c81 = c90 = c91 = c100 = c101 = c110 = c111 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + KC]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2 * KC]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3 * KC]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4 * KC]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5 * KC]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, pa[aq + 6 * KC]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, pa[aq + 7 * KC]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, pa[aq + 8 * KC]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, pa[aq + 9 * KC]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, pa[aq + 10 * KC]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, pa[aq + 11 * KC]);
             c110 = x.fma(b0, c110);
             c111 = x.fma(b1, c111);
         }

@@ -123,6 +123,39 @@ class GemmTest {
         assertArrayEquals(oracle(a, k, 1, b, n, 1, m, n, k), many, 1e-5f * (k + 1));
     }
 
+    /**
+     * A with contiguous rows is packed row by row, any other layout k-major: the same numbers
+     * must give the same bits either way (k ends in a short slab, m in a partial sliver; the
+     * budget forces super-blocks, whose size depends on the row-packed stride).
+     */
+    @Test
+    void rowAndColumnPackingsOfAGiveTheSameBits() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int[] s : new int[][] {{Gemm.MC + 5, Gemm.KC + 9, 2 * Gemm.NR + 3}, {3 * Gemm.MR + 1, 17, Gemm.NR}}) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            float[] rows = random(r, m * k);
+            float[] cols = new float[m * k];
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    cols[p * m + i] = rows[i * k + p];
+                }
+            }
+            float[] b = random(r, k * n);
+            for (int budget : new int[] {Gemm.PACK_BUDGET, Gemm.KC * Gemm.MC}) {
+                for (boolean par : new boolean[] {false, true}) {
+                    float[] viaRows = new float[m * n];
+                    float[] viaCols = new float[m * n];
+                    Gemm.sgemm(rows, 0, k, 1, b, 0, n, 1, viaRows, 0, n, m, n, k, false, par, budget);
+                    Gemm.sgemm(cols, 0, 1, m, b, 0, n, 1, viaCols, 0, n, m, n, k, false, par, budget);
+                    assertArrayEquals(viaCols, viaRows, "m=" + m + " k=" + k + " budget=" + budget);
+                    assertArrayEquals(oracle(rows, k, 1, b, n, 1, m, n, k), viaRows, 1e-5f * (k + 1));
+                }
+            }
+        }
+    }
+
     @Test
     void bitIdenticalForOneTwoAndThreeThreads() {
         SplittableRandom r = new SplittableRandom(10);
