@@ -1,6 +1,8 @@
 package dev.jgrad.autograd;
 
 import dev.jgrad.autograd.ops.ViewGradient;
+import dev.jgrad.tensor.ArrayPool;
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.Shape;
 import java.util.ArrayDeque;
@@ -43,7 +45,8 @@ final class Engine {
             }
         }
         List<Function> order = collect(roots);
-        try (NoGrad mode = createGraph ? NoGrad.enableGrad() : NoGrad.enter()) {
+        Recycler recycler = new Recycler(!createGraph && builtInOnly(order));
+        try (NoGrad mode = createGraph ? NoGrad.enableGrad() : NoGrad.enter(); recycler) {
             for (int r = 0; r < roots.length; r++) {
                 Tensor root = roots[r];
                 if (!root.requiresGrad()) {
@@ -53,7 +56,7 @@ final class Engine {
                 if (root.isLeaf()) {
                     deliverLeaf(root, seeds[r], captureIndex, captured, createGraph);
                 } else {
-                    merge(pending, owned, root.gradFn(), seeds[r], createGraph);
+                    merge(pending, owned, root.gradFn(), seeds[r], createGraph, recycler);
                 }
             }
             for (Function f : order) {
@@ -61,6 +64,7 @@ final class Engine {
                 if (g == null) {
                     continue;
                 }
+                recycler.drop(g);
                 if (f.released) {
                     throw new IllegalStateException("backward: trying to backward through " + f.name()
                             + " a second time, but its buffers were freed by the first backward; pass"
@@ -74,7 +78,9 @@ final class Engine {
                     f.retained.setGrad(accumulate(f.retained.grad(), createGraph ? g : g.detach()));
                 }
                 if (!createGraph && f instanceof ViewGradient view && f.next[0] instanceof Function input) {
-                    view.viewOf(ownedBuffer(pending, owned, input, f)).addFrom(g.data());
+                    view.viewOf(ownedBuffer(pending, owned, input, f, recycler)).addFrom(g.data());
+                    recycler.consider(g);
+                    recycler.flush();
                     if (!retainGraph) {
                         f.release();
                     }
@@ -86,6 +92,7 @@ final class Engine {
                             + (grads == null ? "null" : grads.length + " gradients") + " for " + f.next.length
                             + " inputs");
                 }
+                Tensor[] summed = new Tensor[grads.length];
                 for (int i = 0; i < grads.length; i++) {
                     Object edge = f.next[i];
                     if (edge == null || grads[i] == null) {
@@ -97,11 +104,20 @@ final class Engine {
                                 + gi.dtype() + " but the input is " + f.inputTypes[i]);
                     }
                     if (edge instanceof Function fn) {
-                        merge(pending, owned, fn, gi, createGraph);
+                        merge(pending, owned, fn, gi, createGraph, recycler);
                     } else {
                         deliverLeaf((Tensor) edge, gi, captureIndex, captured, createGraph);
                     }
+                    summed[i] = gi;
                 }
+                // Only now, with every result merged or delivered, can the pending counts say
+                // which of this node's gradients nothing refers to any more.
+                recycler.consider(g);
+                for (int i = 0; i < grads.length; i++) {
+                    recycler.consider(grads[i]);
+                    recycler.consider(summed[i]);
+                }
+                recycler.flush();
                 if (!retainGraph) {
                     f.release();
                 }
@@ -115,28 +131,102 @@ final class Engine {
      * engine owns and grows in place; the additions happen in the same order either way.
      */
     private static void merge(Map<Function, Tensor> pending, Set<Function> owned, Function fn, Tensor g,
-                              boolean createGraph) {
+                              boolean createGraph, Recycler recycler) {
         Tensor cur = pending.get(fn);
         if (cur == null) {
             pending.put(fn, g);
+            recycler.hold(g);
         } else if (createGraph) {
             pending.put(fn, cur.add(g));
         } else {
-            ownedBuffer(pending, owned, fn, null).addFrom(g.data());
+            ownedBuffer(pending, owned, fn, null, recycler).addFrom(g.data());
         }
     }
 
     /** The node's pending gradient as an engine-owned array (zeros of the input shape if none yet). */
     private static NdArray ownedBuffer(Map<Function, Tensor> pending, Set<Function> owned, Function fn,
-                                       Function viewOp) {
+                                       Function viewOp, Recycler recycler) {
         Tensor cur = pending.get(fn);
         if (cur != null && owned.contains(fn)) {
             return cur.data();
         }
         NdArray buf = cur != null ? cur.data().copy() : NdArray.zeros(viewOp.inputTypes[0], viewOp.inputShapes[0]);
-        pending.put(fn, Tensor.of(buf));
+        Tensor t = Tensor.of(buf);
+        pending.put(fn, t);
         owned.add(fn);
+        recycler.hold(t);
+        if (cur != null) {
+            recycler.drop(cur);
+            recycler.consider(cur);   // the sum no longer needs it; it may still be one of this node's results
+        }
         return buf;
+    }
+
+    /** Whether every node is one of jgrad's own ops (see {@link Recycler}). */
+    private static boolean builtInOnly(List<Function> order) {
+        for (Function f : order) {
+            if (!f.getClass().getName().startsWith("dev.jgrad.")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Hands this pass's intermediate gradients back to the {@link ArrayPool} once dead, so the
+     * rest of the pass and the next forward reuse warm arrays instead of fresh ones. A gradient
+     * is dead when no pending sum refers to its storage (counted here, per storage array, views
+     * included) after the node that received it and every node that produced it have run: the
+     * engine copies what it delivers to .grad, retained and captured gradients, so only pending
+     * sums can still hold one. The pool itself refuses anything not allocated during this pass
+     * (seeds, saved activations, user data). Off under createGraph (gradients are graph nodes
+     * then) and when the graph holds a user-defined op, whose backward might keep the arrays it
+     * receives or returns; jgrad's own ops never do.
+     */
+    private static final class Recycler implements AutoCloseable {
+        private final ArrayPool.Recording recording;
+        private final Map<float[], Integer> refs = new IdentityHashMap<>();
+        private final List<NdArray> candidates = new ArrayList<>();
+
+        Recycler(boolean on) {
+            recording = on ? ArrayPool.record() : null;
+        }
+
+        void hold(Tensor t) {
+            if (recording != null && t.dtype() == DType.F32) {
+                refs.merge(t.data().storageF32(), 1, Integer::sum);
+            }
+        }
+
+        void drop(Tensor t) {
+            if (recording != null && t.dtype() == DType.F32) {
+                refs.computeIfPresent(t.data().storageF32(), (k, n) -> n == 1 ? null : n - 1);
+            }
+        }
+
+        /** Notes a gradient that may be dead once the current node is done. */
+        void consider(Tensor t) {
+            if (recording != null && t != null && t.dtype() == DType.F32) {
+                candidates.add(t.data());
+            }
+        }
+
+        /** Releases the noted gradients that no pending sum refers to (the pool ignores repeats). */
+        void flush() {
+            for (NdArray a : candidates) {
+                if (!refs.containsKey(a.storageF32())) {
+                    recording.release(a);
+                }
+            }
+            candidates.clear();
+        }
+
+        @Override
+        public void close() {
+            if (recording != null) {
+                recording.close();
+            }
+        }
     }
 
     private static void deliverLeaf(Tensor leaf, Tensor g, Map<Object, Integer> captureIndex, Tensor[] captured,

@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * gradients of gradients work ({@code createGraph}). A gradient may have the broadcast shape of
  * the result: the engine sums it back to the input's shape (the one place unbroadcasting
  * happens). An instance is applied once.
+ *
+ * <p>jgrad's own ops never keep the gradient they receive or the ones they return, which lets
+ * the engine recycle dead gradient arrays during backward. A graph holding an op defined
+ * elsewhere is run without recycling, so a user's op may keep whatever it likes.
  */
 public abstract class Function {
     private static final AtomicLong SEQUENCE = new AtomicLong();

@@ -85,11 +85,11 @@ public final class NdArray {
         return new NdArray(dtype, newLayout, f32, f64, i32);
     }
 
-    /** A fresh zero-filled contiguous array. */
+    /** A fresh zero-filled contiguous array (F32 storage may be a recycled one: see {@link ArrayPool}). */
     public static NdArray zeros(DType dtype, Shape shape) {
         Layout l = Layout.contiguous(shape);
         return switch (dtype) {
-            case F32 -> new NdArray(dtype, l, new float[shape.numel()], null, null, false);
+            case F32 -> new NdArray(dtype, l, ArrayPool.zerosF32(shape.numel()), null, null, false);
             case F64 -> new NdArray(dtype, l, null, new double[shape.numel()], null, false);
             case I32 -> new NdArray(dtype, l, null, null, new int[shape.numel()], false);
         };
