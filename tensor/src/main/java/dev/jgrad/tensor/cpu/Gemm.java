@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * then wait only for slivers still in progress; a packer never waits on anything, so this
  * cannot deadlock, however many threads the pool actually gives us. Packing reads A and B
  * through arbitrary strides, so A x B^T and A^T x B cost no transpose copy, and it zero-pads
- * partial slivers so the micro-kernel never branches.
+ * partial slivers so the micro-kernel never branches. An A with contiguous rows is packed as
+ * rows (a copy; row micro-kernels read it), any other A k-major (MR values per k).
  *
  * <p>Summation order is fixed: every C element is one FMA chain over k in ascending order (a
  * later slab's accumulators start from what the earlier slab left in C), computed by exactly one
@@ -39,6 +40,13 @@ final class Gemm {
     static final int KC = 256;
     /** Rows of one task: its packed A block (MC x KC) stays in L2. */
     static final int MC = 16 * MR;
+    /**
+     * Floats of C one task owns at most (256 KiB), so its block stays in L2 from one k-slab to
+     * the next: every slab reads and writes the whole block, and a 192-row block of a 2048-wide
+     * C (1.5 MiB) came back from L3 each time (one core, 2048^3: 87-89 -> 93-96 GFLOP/s; AVX2
+     * 54-56 -> 60-64; two cores 184-192 -> 202-204; probe, same sitting).
+     */
+    static final int C_BLOCK = 1 << 16;
     /** Floats each pack buffer may hold; larger products are done in super-blocks. */
     static final int PACK_BUDGET = 1 << 22;
     /** At most this many rows take the matrix-vector path (no packing at all). */
@@ -160,7 +168,7 @@ final class Gemm {
         int bSlivers = (n + NR - 1) / NR;
         int mc = rowsPerTask(m, par);
         int rowTasks = (m + mc - 1) / mc;
-        int nb = sliversPerTask(rowTasks, bSlivers, par);
+        int nb = sliversPerTask(mc, rowTasks, bSlivers, par);
         int colTasks = (bSlivers + nb - 1) / nb;
         // Packed layout: slab by slab; within a slab, sliver after sliver, each kc deep (A's row
         // slivers keep a stride of KC per row even in a shorter last slab: see packRows).
@@ -170,7 +178,7 @@ final class Gemm {
         Packing packing = new Packing(aSlivers * slabs, bSlivers * slabs);
         Parallel.Range tasks = (lo, hi) -> {
             float[] edge = new float[MR * NR];
-            // Slab-major over this chunk's tiles: the packed B slab is reused from L2 by every tile.
+            // Each chunk is one task, which walks its slabs in order while its C block stays in L2.
             for (int q = 0; q < slabs; q++) {
                 int pc = q * KC;
                 int kc = Math.min(KC, k - pc);
@@ -220,7 +228,9 @@ final class Gemm {
         if (par) {
             Parallel.forRange(count, 1, tasks);
         } else {
-            tasks.run(0, count);
+            for (int t = 0; t < count; t++) {
+                tasks.run(t, t + 1);
+            }
         }
     }
 
@@ -368,13 +378,16 @@ final class Gemm {
         return mc;
     }
 
-    /** B slivers per task: enough tasks to keep every thread busy, otherwise whole rows. */
-    private static int sliversPerTask(int rowTasks, int bSlivers, boolean par) {
+    /**
+     * B slivers per task: no more than fit {@link #C_BLOCK} with mc rows, and few enough for
+     * enough tasks to keep every thread busy.
+     */
+    private static int sliversPerTask(int mc, int rowTasks, int bSlivers, boolean par) {
+        int nb = Math.max(1, Math.min(bSlivers, C_BLOCK / (mc * NR)));
         if (!par) {
-            return bSlivers;
+            return nb;
         }
         int want = 4 * Parallel.threads();
-        int nb = bSlivers;
         while (nb > 1 && rowTasks * ((bSlivers + nb - 1) / nb) < want) {
             nb = (nb + 1) / 2;
         }
