@@ -45,6 +45,9 @@ public final class ArrayPool {
             return new float[n];
         }
         ArrayPool pool = POOL.get();
+        if (pool.held == 0 && pool.recording == null) {
+            return new float[n];   // inference, or no backward on this thread yet: no lookup
+        }
         ArrayDeque<float[]> list = pool.free.get(n);
         float[] a = list == null ? null : list.pollLast();
         if (a == null) {
