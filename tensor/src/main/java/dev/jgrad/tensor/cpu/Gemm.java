@@ -476,6 +476,19 @@ final class Gemm {
             }
             return;
         }
+        if (sbk == 1 && cols == NR) {
+            // B is a transposed row-major matrix (A x W^T): gather each k's NR values.
+            int[] index = new int[NR];
+            for (int q = 0; q < NR; q++) {
+                index[q] = q * sbn;
+            }
+            for (int p = 0; p < kc; p++) {
+                int dst = out + p * NR;
+                FloatVector.fromArray(S, b, base + p, index, 0).intoArray(pb, dst);
+                FloatVector.fromArray(S, b, base + p, index, L).intoArray(pb, dst + L);
+            }
+            return;
+        }
         if (sbk == 1) {
             // B is a transposed row-major matrix (A x W^T): read each column contiguously.
             for (int q = 0; q < cols; q++) {
