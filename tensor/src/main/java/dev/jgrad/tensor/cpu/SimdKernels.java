@@ -343,10 +343,13 @@ public final class SimdKernels {
      */
     static FloatVector exp(FloatVector x) {
         // Constants are static final vectors: C2 folds them, where a broadcast per call adds
-        // nodes that count against its inlining budget.
-        FloatVector xc = x.max(E_LO).min(E_HI);
-        FloatVector k = xc.fma(E_LOG2E, E_MAGIC).sub(E_MAGIC);
-        FloatVector r = k.fma(E_NLN2_HI, xc);
+        // nodes that count against its inlining budget. No clamp and no float-to-int convert:
+        // Java's min/max (NaN and signed zero rules) and its saturating F2I each compile to a
+        // chain of several instructions. Outside [E_LO, E_HI] the lanes compute garbage that the
+        // two blends at the end replace; a NaN stays NaN through r and p.
+        FloatVector t = x.fma(E_LOG2E, E_MAGIC);
+        FloatVector k = t.sub(E_MAGIC);
+        FloatVector r = k.fma(E_NLN2_HI, x);
         r = k.fma(E_NLN2_LO, r);
         FloatVector p = r.fma(E_C7, E_C6);
         p = r.fma(p, E_C5);
@@ -355,7 +358,8 @@ public final class SimdKernels {
         p = r.fma(p, E_C2);
         p = r.fma(p, E_ONE);
         p = r.fma(p, E_ONE);
-        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        // t = 1.5 * 2^23 + k exactly, so its low mantissa bits hold k (two's complement)
+        IntVector ki = t.reinterpretAsInts().sub(E_MAGIC_BITS);
         IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
         IntVector k2 = ki.sub(k1);
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -365,6 +369,7 @@ public final class SimdKernels {
         return result.blend(E_INF, x.compare(VectorOperators.GT, E_HI));
     }
 
+    private static final int E_MAGIC_BITS = Float.floatToRawIntBits(12582912f);
     private static final FloatVector E_LO = FloatVector.broadcast(S, -104f);
     private static final FloatVector E_HI = FloatVector.broadcast(S, 88.7228394f);
     private static final FloatVector E_LOG2E = FloatVector.broadcast(S, 1.44269504f);
@@ -627,13 +632,30 @@ public final class SimdKernels {
 
     private static float extreme(float[] x, int off, int n, boolean max) {
         float init = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
-        FloatVector acc = FloatVector.broadcast(S, init);
+        // Four chains: Java's max/min (NaN and signed-zero rules) compile to several dependent
+        // instructions, so one accumulator leaves the loop latency-bound.
+        FloatVector a0 = FloatVector.broadcast(S, init);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
         int i = 0;
+        int bound4 = n - 4 * L + 1;
+        for (; i < bound4; i += 4 * L) {
+            FloatVector v0 = FloatVector.fromArray(S, x, off + i);
+            FloatVector v1 = FloatVector.fromArray(S, x, off + i + L);
+            FloatVector v2 = FloatVector.fromArray(S, x, off + i + 2 * L);
+            FloatVector v3 = FloatVector.fromArray(S, x, off + i + 3 * L);
+            a0 = max ? a0.max(v0) : a0.min(v0);
+            a1 = max ? a1.max(v1) : a1.min(v1);
+            a2 = max ? a2.max(v2) : a2.min(v2);
+            a3 = max ? a3.max(v3) : a3.min(v3);
+        }
         int bound = S.loopBound(n);
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, off + i);
-            acc = max ? acc.max(v) : acc.min(v);
+            a0 = max ? a0.max(v) : a0.min(v);
         }
+        FloatVector acc = max ? a0.max(a1).max(a2.max(a3)) : a0.min(a1).min(a2.min(a3));
         float m = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
         for (; i < n; i++) {
             m = max ? Math.max(m, x[off + i]) : Math.min(m, x[off + i]);
@@ -646,19 +668,9 @@ public final class SimdKernels {
      * (cross-entropy's loss needs it, and it costs nothing here).
      */
     public static float softmax(float[] x, int off, float[] out, int oo, int n, boolean log) {
-        float m = max(x, off, n);
+        float m = shiftMax(x, off, n);
+        float s = expSum(x, off, m, log ? null : out, oo, n);
         int bound = S.loopBound(n);
-        float s = log ? expSum(x, off, m, bound) : expStoreSum(x, off, m, out, oo, bound);
-        if (bound < n) {
-            // Masked tail: attention rows are short (1..T keys), so a scalar Math.exp tail of up
-            // to L-1 elements per row would cost as much as the vector part.
-            VectorMask<Float> in = S.indexInRange(bound, n);
-            FloatVector e = exp(FloatVector.fromArray(S, x, off + bound, in).sub(m));
-            if (!log) {
-                e.intoArray(out, oo + bound, in);
-            }
-            s += hsum(e.blend(0f, in.not()));
-        }
         float lse = m + (float) Math.log(s);
         int i = 0;
         if (log) {
@@ -681,43 +693,89 @@ public final class SimdKernels {
         return lse;
     }
 
-    /** sum of exp(x - m) over [0, bound), also stored to out (vector part of softmax). */
-    private static float expStoreSum(float[] x, int off, float m, float[] out, int oo, int bound) {
+    /**
+     * The largest element of a row, as softmax's shift. Unlike {@link #max} it does not follow
+     * Java's NaN rule (compare and blend, one instruction each, where Java's max compiles to a
+     * dependent chain; 64 columns took 20 ns a row against 6 for a sum): a NaN in the row makes
+     * every exp(x - m), hence the whole output, NaN whatever m is.
+     */
+    static float shiftMax(float[] x, int off, int n) {
+        // Built here, not a static final: a loop accumulator that starts from a constant vector
+        // object was left boxed by C2 (every blend took the Vector API's fallback).
+        FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        int bound4 = n - 4 * L + 1;
+        for (; i < bound4; i += 4 * L) {
+            a0 = greater(a0, FloatVector.fromArray(S, x, off + i));
+            a1 = greater(a1, FloatVector.fromArray(S, x, off + i + L));
+            a2 = greater(a2, FloatVector.fromArray(S, x, off + i + 2 * L));
+            a3 = greater(a3, FloatVector.fromArray(S, x, off + i + 3 * L));
+        }
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            a0 = greater(a0, FloatVector.fromArray(S, x, off + i));
+        }
+        if (i < n) {
+            // lanes past the row take a1's, which are row elements or -inf already
+            VectorMask<Float> in = S.indexInRange(i, n);
+            a0 = greater(a0, FloatVector.fromArray(S, x, off + i, in).blend(a1, in.not()));
+        }
+        // hsum's butterfly with greater for the add, written out here: a shared method taking
+        // a flag merges two vectors in a branch, which C2 leaves boxed, and a separate hmax
+        // shrinks this method under C2's inlining limit, which puts it in softmax's compile
+        // unit and that unit over its node budget (both measured: 96 bytes boxed per row).
+        FloatVector v = greater(greater(a0, a1), greater(a2, a3));
+        if (L >= 64) {
+            v = greater(v, v.rearrange(SWAP32));
+        }
+        if (L >= 32) {
+            v = greater(v, v.rearrange(SWAP16));
+        }
+        if (L >= 16) {
+            v = greater(v, v.rearrange(SWAP8));
+        }
+        if (L >= 8) {
+            v = greater(v, v.rearrange(SWAP4));
+        }
+        if (L >= 4) {
+            v = greater(v, v.rearrange(SWAP2));
+        }
+        if (L >= 2) {
+            v = greater(v, v.rearrange(SWAP1));
+        }
+        return v.lane(0);
+    }
+
+    private static FloatVector greater(FloatVector a, FloatVector b) {
+        return a.blend(b, a.lt(b));
+    }
+
+    /**
+     * Sum of exp(x - m) over a row, also stored to out unless out is null. One exp call site,
+     * the last partial vector masked: with a second exp for the tail, softmax's compile unit
+     * outgrew C2's budget and the tail ran boxed (a 65-column row allocated 288 bytes).
+     */
+    private static float expSum(float[] x, int off, float m, float[] out, int oo, int n) {
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector acc = FloatVector.zero(S);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, off + i).sub(vm));
-            e.intoArray(out, oo + i);
-            acc = acc.add(e);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> in = S.indexInRange(i, n);
+            FloatVector e = exp(FloatVector.fromArray(S, x, off + i, in).sub(vm));
+            if (out != null) {
+                e.intoArray(out, oo + i, in);
+            }
+            acc = acc.add(e, in);
         }
         return hsum(acc);
     }
-
-    /** sum of exp(x - m) over [0, bound). */
-    private static float expSum(float[] x, int off, float m, int bound) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
-        for (int i = 0; i < bound; i += L) {
-            acc = acc.add(exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
-        }
-        return hsum(acc);
-    }
-
-
-
-
-
-
 
     /** log(sum(exp(x))) of a contiguous row; an infinite maximum is not subtracted (as PyTorch). */
     public static float logsumexp(float[] x, int off, int n) {
-        float m = max(x, off, n);
+        float m = shiftMax(x, off, n);
         float shift = Float.isInfinite(m) ? 0f : m;
-        int bound = S.loopBound(n);
-        float s = expSum(x, off, shift, bound);
-        for (int i = bound; i < n; i++) {
-            s += (float) Math.exp(x[off + i] - shift);
-        }
-        return shift + (float) Math.log(s);
+        return shift + (float) Math.log(expSum(x, off, shift, null, 0, n));
     }
 }

@@ -145,6 +145,34 @@ class SimdTwinTest {
         }
     }
 
+    /**
+     * Softmax's shift is found by four vector chains and a masked tail: rows of every length up
+     * to five vectors and more, with the largest value (large enough that a wrong shift
+     * overflows exp), a NaN or +inf at every position, must give the twin's output, and max/min
+     * the twin's extreme.
+     */
+    @Test
+    void softmaxAndExtremesFindTheLargestValueAtEveryPosition() {
+        int l = SimdKernels.L;
+        for (int n = 1; n <= 5 * l + 3; n++) {
+            for (int at = 0; at < n; at++) {
+                for (float special : new float[] {100f, -9f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                    float[] x = values(n * 31 + at, -3, 3);
+                    x[at] = special;
+                    assertEquals(ScalarKernels.max(x, 0, n), SimdKernels.max(x, 0, n), 0, "max n=" + n + " at " + at);
+                    assertEquals(ScalarKernels.min(x, 0, n), SimdKernels.min(x, 0, n), 0, "min n=" + n + " at " + at);
+                    for (boolean log : new boolean[] {false, true}) {
+                        float[] simd = new float[n];
+                        float[] twin = new float[n];
+                        SimdKernels.softmax(x, 0, simd, 0, n, log);
+                        ScalarKernels.softmaxF32(x, 0, twin, 0, n, log);
+                        assertArrayEquals(twin, simd, 1e-5f, "softmax n=" + n + " at " + at + " = " + special);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void wholeBackendMatchesScalarTwinsOnStridedInputs() {
         Generator g = new Generator(8);
