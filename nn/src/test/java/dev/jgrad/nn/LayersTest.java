@@ -143,4 +143,36 @@ class LayersTest {
             assertArrayEquals(grads[0], grads[1], 2e-6f, "SIMD and scalar-twin LayerNorm backward");
         }
     }
+    /**
+     * LayerNorm's dw and db are split by columns across threads (300 columns over 256 rows makes
+     * three tasks, the last of 44 columns): the same bits on one thread as on two; the scalar
+     * twin agrees to rounding (its forward's mean and rstd are summed in another order).
+     */
+    @Test
+    void layerNormParameterGradientsAreTheSameBitsOnAnyThreadCount() {
+        Generator g = new Generator(41);
+        NdArray x = NdArray.randn(g, DType.F32, 256, 300);
+        NdArray up = NdArray.randn(g, DType.F32, 256, 300);
+        NdArray w = NdArray.randn(g, DType.F32, 300);
+        float[][][] got = new float[3][][];
+        int previous = dev.jgrad.tensor.cpu.Parallel.threads();
+        try {
+            for (int run = 0; run < 3; run++) {
+                dev.jgrad.tensor.cpu.Parallel.setThreads(run == 1 ? 2 : 1);
+                dev.jgrad.tensor.cpu.CpuBackend.useSimd(run != 2);
+                LayerNorm ln = new LayerNorm(300, 1e-5, true, DType.F32);
+                ln.parameters().get(0).assign(w);
+                ln.forward(Tensor.param(x)).backward(Tensor.of(up));
+                got[run] = new float[][] {ln.parameters().get(0).grad().toFloatArray(),
+                    ln.parameters().get(1).grad().toFloatArray()};
+            }
+        } finally {
+            dev.jgrad.tensor.cpu.Parallel.setThreads(previous);
+            dev.jgrad.tensor.cpu.CpuBackend.useSimd(true);
+        }
+        for (int p = 0; p < 2; p++) {
+            assertArrayEquals(got[0][p], got[1][p], 0f, "parameter " + p + ": one thread against two");
+            assertArrayEquals(got[2][p], got[0][p], 1e-4f, "parameter " + p + ": scalar twin against SIMD");
+        }
+    }
 }

@@ -370,13 +370,13 @@ public final class CpuBackend implements Backend {
         });
         // dw, db: sums over rows in row order; threads split the columns.
         Parallel.forRange(c, Math.max(4 * SimdKernels.L, Strided.GRAIN / Math.max(r, 1)), (lo, hi) -> {
-            java.util.Arrays.fill(dws, lo, hi, 0f);
-            if (dbs != null) {
-                java.util.Arrays.fill(dbs, lo, hi, 0f);
-            }
             if (vec) {
                 FusedKernels.layerNormParamGrads(g, go, xs, xo, ms, rs, r, c, lo, hi, dws, dbs);
                 return;
+            }
+            java.util.Arrays.fill(dws, lo, hi, 0f);
+            if (dbs != null) {
+                java.util.Arrays.fill(dbs, lo, hi, 0f);
             }
             for (int i = 0; i < r; i++) {
                 for (int j = lo; j < hi; j++) {
