@@ -69,17 +69,28 @@ class MatmulTest {
         NdArray a = NdArray.randn(g, DType.F32, 300, 301);
         NdArray b = NdArray.randn(g, DType.F32, 301, 299);
         NdArray big = NdArray.randn(g, DType.F32, 512, 1024);
+        NdArray tall = NdArray.randn(g, DType.F32, 1100, 1001);   // over 2^20 elements: column sums split by threads
         int before = Parallel.threads();
         try {
             Parallel.setThreads(1);
             float[][] one = {a.matmul(b).toFloatArray(), big.sum(1, false).toFloatArray(), big.softmax(1).toFloatArray(),
-                big.exp().toFloatArray(), big.sum(0, false).toFloatArray()};
+                big.exp().toFloatArray(), big.sum(0, false).toFloatArray(), tall.sum(0, false).toFloatArray()};
             Parallel.setThreads(3);
             float[][] three = {a.matmul(b).toFloatArray(), big.sum(1, false).toFloatArray(), big.softmax(1).toFloatArray(),
-                big.exp().toFloatArray(), big.sum(0, false).toFloatArray()};
+                big.exp().toFloatArray(), big.sum(0, false).toFloatArray(), tall.sum(0, false).toFloatArray()};
             for (int i = 0; i < one.length; i++) {
                 assertArrayEquals(one[i], three[i], "result " + i);
             }
+            float[] t = tall.toFloatArray();
+            float[] columns = new float[1001];
+            for (int j = 0; j < 1001; j++) {
+                double s = 0;
+                for (int r = 0; r < 1100; r++) {
+                    s += t[r * 1001 + j];
+                }
+                columns[j] = (float) s;
+            }
+            assertArrayEquals(columns, three[5], 1e-3f, "column sums against a double reference");
         } finally {
             Parallel.setThreads(before);
         }
