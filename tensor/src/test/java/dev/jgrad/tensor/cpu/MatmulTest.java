@@ -70,14 +70,22 @@ class MatmulTest {
         NdArray b = NdArray.randn(g, DType.F32, 301, 299);
         NdArray big = NdArray.randn(g, DType.F32, 512, 1024);
         NdArray tall = NdArray.randn(g, DType.F32, 1100, 1001);   // over 2^20 elements: column sums split by threads
+        int[] rowIds = new int[1100];
+        for (int i = 0; i < rowIds.length; i++) {
+            rowIds[i] = (i * 37) % 50;   // every target row hit 22 times: the adds into it must keep id order
+        }
+        NdArray ids = NdArray.of(rowIds, rowIds.length);
+        NdArray table = NdArray.randn(g, DType.F32, 50, 1001);
         int before = Parallel.threads();
         try {
             Parallel.setThreads(1);
             float[][] one = {a.matmul(b).toFloatArray(), big.sum(1, false).toFloatArray(), big.softmax(1).toFloatArray(),
-                big.exp().toFloatArray(), big.sum(0, false).toFloatArray(), tall.sum(0, false).toFloatArray()};
+                big.exp().toFloatArray(), big.sum(0, false).toFloatArray(), tall.sum(0, false).toFloatArray(),
+                table.indexAdd(0, ids, tall).toFloatArray()};
             Parallel.setThreads(3);
             float[][] three = {a.matmul(b).toFloatArray(), big.sum(1, false).toFloatArray(), big.softmax(1).toFloatArray(),
-                big.exp().toFloatArray(), big.sum(0, false).toFloatArray(), tall.sum(0, false).toFloatArray()};
+                big.exp().toFloatArray(), big.sum(0, false).toFloatArray(), tall.sum(0, false).toFloatArray(),
+                table.indexAdd(0, ids, tall).toFloatArray()};
             for (int i = 0; i < one.length; i++) {
                 assertArrayEquals(one[i], three[i], "result " + i);
             }
@@ -91,6 +99,13 @@ class MatmulTest {
                 columns[j] = (float) s;
             }
             assertArrayEquals(columns, three[5], 1e-3f, "column sums against a double reference");
+            float[] scattered = table.toFloatArray();
+            for (int r = 0; r < 1100; r++) {
+                for (int j = 0; j < 1001; j++) {
+                    scattered[rowIds[r] * 1001 + j] += t[r * 1001 + j];   // id order, as the kernel adds
+                }
+            }
+            assertArrayEquals(scattered, three[6], "index_add split by columns against row-by-row adds");
         } finally {
             Parallel.setThreads(before);
         }
