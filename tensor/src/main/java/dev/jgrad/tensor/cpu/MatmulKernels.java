@@ -83,6 +83,12 @@ public final class MatmulKernels {
             int j = 0;
             for (; j + 2 * L <= n; j += 2 * L) {
                 int i = rowLo;
+                if (WIDE) {
+                    for (; i + 2 * MR <= rowHi; i += 2 * MR) {
+                        tile8x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j,
+                                ldc, kc);
+                    }
+                }
                 for (; i + MR <= rowHi; i += MR) {
                     tile4x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, ldc,
                             kc);
@@ -99,6 +105,80 @@ public final class MatmulKernels {
                 }
             }
         }
+    }
+
+    /** Whether the machine has registers for 8 x 2 accumulators (AVX-512's 32; AVX2's 16 do not). */
+    private static final boolean WIDE = L >= 16;
+
+    /**
+     * {@link #tile4x2} for eight rows: 16 accumulators, the B vectors loaded once for all eight.
+     * Written out rather than looped over an array of accumulators, which C2 would keep as boxed
+     * objects in memory. Attention's 64 x 32 x 64 products (p v, pᵀ g) went from 3.3 to 2.4-2.6 µs
+     * on one AVX-512 core.
+     */
+    private static void tile8x2(float[] a, int ap, int sam, int sak, float[] b, int bp, int sbk,
+                                float[] c, int cp, int ldc, int kc) {
+        var S = SimdKernels.S;
+        FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, cp + ldc), c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+        FloatVector c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+        FloatVector c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+        FloatVector c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+        FloatVector c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+        FloatVector c60 = FloatVector.fromArray(S, c, cp + 6 * ldc);
+        FloatVector c61 = FloatVector.fromArray(S, c, cp + 6 * ldc + L);
+        FloatVector c70 = FloatVector.fromArray(S, c, cp + 7 * ldc);
+        FloatVector c71 = FloatVector.fromArray(S, c, cp + 7 * ldc + L);
+        for (int p = 0; p < kc; p++) {
+            int bk = bp + p * sbk;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            int ak = ap + p * sak;
+            FloatVector a0 = FloatVector.broadcast(S, a[ak]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ak + sam]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ak + 2 * sam]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ak + 3 * sam]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ak + 4 * sam]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ak + 5 * sam]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, a[ak + 6 * sam]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, a[ak + 7 * sam]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+        c60.intoArray(c, cp + 6 * ldc);
+        c61.intoArray(c, cp + 6 * ldc + L);
+        c70.intoArray(c, cp + 7 * ldc);
+        c71.intoArray(c, cp + 7 * ldc + L);
     }
 
     // Eight accumulators as the FMA addend (acc = a.fma(b, acc)): that form reaches the

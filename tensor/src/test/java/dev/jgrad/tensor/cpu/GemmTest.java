@@ -216,7 +216,7 @@ class GemmTest {
     void smallRowKernelHandlesAnyColumnCount() {
         SplittableRandom r = new SplittableRandom(13);
         for (int n : new int[] {1, SimdKernels.L - 1, 2 * SimdKernels.L + 3, 5 * SimdKernels.L}) {
-            int m = 7;
+            int m = 15;   // 8 + 4 + 3 rows: every row tile (8 x 2 where the vector is 16 lanes, 4 x 2, 1 x 2)
             int k = 45;
             int ldc = n + 2;
             float[] a = random(r, k * m);
