@@ -58,7 +58,9 @@ public final class Attention {
             if (q.dtype() == DType.F32) {
                 // One kernel per (batch, head) slice, reading q, k, v where they lie: strided views
                 // of the qkv projection, or a prefix of a preallocated KV cache.
-                NdArray out = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2), q.size(3));
+                // The output is laid out (B, T, nh, hs): the caller's transpose(1, 2).reshape(B, T, C),
+                // which merges the heads, is then a view instead of a copy.
+                NdArray out = headsLayout(q.shape().dims());
                 NdArray lse = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2));
                 Backends.get().causalAttentionForward(q, k, in[2].data(), scale, out, lse);
                 fusedOut = out;
@@ -70,6 +72,11 @@ public final class Attention {
             return att.matmul(in[2].data());
         }
 
+        /** A (B, nh, T, hs) F32 view of a zeroed (B, T, nh, hs) array. */
+        private static NdArray headsLayout(int[] bnths) {
+            return NdArray.zeros(DType.F32, bnths[0], bnths[2], bnths[1], bnths[3]).transpose(1, 2);
+        }
+
         @Override
         protected Tensor[] backward(Tensor g) {
             Tensor q = saved(0);
@@ -77,9 +84,11 @@ public final class Attention {
             Tensor v = saved(2);
             double scale = 1 / Math.sqrt(q.size(3));
             if (fusedLse != null && !GradMode.isEnabled()) {
-                NdArray dq = NdArray.zeros(DType.F32, q.shape().dims());
-                NdArray dk = NdArray.zeros(DType.F32, k.shape().dims());
-                NdArray dv = NdArray.zeros(DType.F32, v.shape().dims());
+                // Laid out like the projection the heads came from, so transposing and reshaping
+                // them back to (B, T, C) is a view, not a copy each.
+                NdArray dq = headsLayout(q.shape().dims());
+                NdArray dk = headsLayout(k.shape().dims());
+                NdArray dv = headsLayout(v.shape().dims());
                 Backends.get().causalAttentionBackward(q.data(), k.data(), v.data(), fusedOut, fusedLse, g.data(), scale,
                         dq, dk, dv);
                 fusedOut = null;

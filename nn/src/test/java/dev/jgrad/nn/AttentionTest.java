@@ -2,6 +2,7 @@ package dev.jgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jgrad.autograd.Tensor;
 import dev.jgrad.autograd.check.GradCheck;
@@ -113,6 +114,17 @@ class AttentionTest {
             }
         }
         assertArrayEquals(lse[0], lse[1], 1e-5f);
+    }
+
+    @Test
+    void outputsWrittenInPlaceMustHaveUnitStrideRows() {
+        NdArray q = heads32(headsView(DType.F64, 1, 2, 4, 3));
+        NdArray out = NdArray.zeros(DType.F32, 1, 2, 3, 4).transpose(2, 3);   // (1, 2, 4, 3), last dim strided
+        NdArray l = NdArray.zeros(DType.F32, 1, 2, 4);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Backends.get().causalAttentionForward(q, q, q, 1.0, out, l));
+        assertEquals("causal_attention: out of shape (1, 2, 4, 3) must have a unit-stride last dim, but its strides"
+                + " are [24, 12, 1, 4]", e.getMessage());
     }
 
     @Test

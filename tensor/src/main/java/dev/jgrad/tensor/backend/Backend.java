@@ -113,16 +113,18 @@ public interface Backend {
     /**
      * Causal scaled-dot-product attention over F32 q (B, nh, Tq, hs), k and v (B, nh, Tk, hs),
      * Tq <= Tk, query i seeing keys up to i + Tk - Tq. The inputs may be any strided views (the
-     * heads of a qkv projection, a prefix of a preallocated KV cache). Writes the output, contiguous
-     * (B, nh, Tq, hs), and each query row's log-sum-exp of its scaled scores, contiguous
-     * (B, nh, Tq), from which the backward recomputes the probabilities: an implementation need
+     * heads of a qkv projection, a prefix of a preallocated KV cache). Writes the output into out,
+     * any (B, nh, Tq, hs) view with a unit-stride last dim (a transposed (B, Tq, nh, hs) array
+     * lets the caller merge the heads without a copy), and each query row's log-sum-exp of its
+     * scaled scores into lse, contiguous (B, nh, Tq), from which the backward recomputes the probabilities: an implementation need
      * not hold the (Tq, Tk) scores of a slice at once, and the CPU one does not.
      */
     void causalAttentionForward(NdArray q, NdArray k, NdArray v, double scale, NdArray out, NdArray lse);
 
     /**
      * The backward of {@link #causalAttentionForward} from its output and log-sum-exp; q, k, v
-     * and the output gradient g may be strided views, dq, dk, dv are contiguous and overwritten.
+     * and the output gradient g may be strided views; dq, dk, dv, views with a unit-stride last dim
+     * as out is, are overwritten.
      */
     void causalAttentionBackward(NdArray q, NdArray k, NdArray v, NdArray out, NdArray lse, NdArray g, double scale,
                                  NdArray dq, NdArray dk, NdArray dv);

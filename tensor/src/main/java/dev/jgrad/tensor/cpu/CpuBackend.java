@@ -407,6 +407,16 @@ public final class CpuBackend implements Backend {
             return new Slices(d.storageF32(), l.offset(), l.stride(0), l.stride(1), l.stride(2), d.size(1));
         }
 
+        /** An output: written in place, so its rows must already be unit-stride. */
+        static Slices target(String op, String name, NdArray x) {
+            if (x.layout().stride(3) != 1 && x.size(3) > 1) {
+                throw new IllegalArgumentException(op + ": " + name + " of shape " + x.shape()
+                        + " must have a unit-stride last dim, but its strides are "
+                        + java.util.Arrays.toString(x.layout().strides()));
+            }
+            return of(x);
+        }
+
         int offset(int s) {
             return base + s / heads * strideB + s % heads * strideH;
         }
@@ -421,9 +431,8 @@ public final class CpuBackend implements Backend {
         int tq = q0.size(2);
         int tk = k0.size(2);
         int hs = q0.size(3);
-        float[] o = out.storageF32();
+        Slices o = Slices.target("causal_attention", "out", out);
         float[] l = lse.storageF32();
-        int oo = out.layout().offset();
         int lo = lse.layout().offset();
         boolean vec = simd;
         Parallel.forRange(slices, 1, (from, to) -> {
@@ -431,11 +440,12 @@ public final class CpuBackend implements Backend {
             for (int s = from; s < to; s++) {
                 if (vec) {
                     FusedKernels.attentionForward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), tq, tk, hs, (float) scale, o, oo + s * tq * hs, l,
-                            lo + s * tq, scratch);
+                            v.data(), v.offset(s), v.rows(), tq, tk, hs, (float) scale, o.data(), o.offset(s), o.rows(),
+                            l, lo + s * tq, scratch);
                 } else {
                     ScalarKernels.attentionForward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), tq, tk, hs, scale, o, oo + s * tq * hs, l, lo + s * tq);
+                            v.data(), v.offset(s), v.rows(), tq, tk, hs, scale, o.data(), o.offset(s), o.rows(), l,
+                            lo + s * tq);
                 }
             }
         });
@@ -448,37 +458,31 @@ public final class CpuBackend implements Backend {
         Slices k = Slices.of(k0);
         Slices v = Slices.of(v0);
         Slices g = Slices.of(g0);
-        NdArray out = dense(out0);
+        Slices o = Slices.of(out0);
         NdArray lse = dense(lse0);
+        Slices dqs = Slices.target("causal_attention_backward", "dq", dq);
+        Slices dks = Slices.target("causal_attention_backward", "dk", dk);
+        Slices dvs = Slices.target("causal_attention_backward", "dv", dv);
         int slices = q0.size(0) * q0.size(1);
         int tq = q0.size(2);
         int tk = k0.size(2);
         int hs = q0.size(3);
-        float[] o = out.storageF32();
         float[] l = lse.storageF32();
-        float[] dqa = dq.storageF32();
-        float[] dka = dk.storageF32();
-        float[] dva = dv.storageF32();
-        int dq0 = dq.layout().offset();
-        int dk0 = dk.layout().offset();
-        int dv0 = dv.layout().offset();
         boolean vec = simd;
         Parallel.forRange(slices, 1, (from, to) -> {
             FusedKernels.AttentionScratch scratch = vec ? FusedKernels.AttentionScratch.get() : null;
             for (int s = from; s < to; s++) {
-                int oo = s * tq * hs;
                 int lo = s * tq;
-                int dqo = dq0 + s * tq * hs;
-                int dko = dk0 + s * tk * hs;
-                int dvo = dv0 + s * tk * hs;
                 if (vec) {
                     FusedKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), o, oo, l, lo, g.data(), g.offset(s), g.rows(), tq, tk,
-                            hs, (float) scale, dqa, dqo, dka, dko, dva, dvo, scratch);
+                            v.data(), v.offset(s), v.rows(), o.data(), o.offset(s), o.rows(), l, lo, g.data(),
+                            g.offset(s), g.rows(), tq, tk, hs, (float) scale, dqs.data(), dqs.offset(s), dqs.rows(),
+                            dks.data(), dks.offset(s), dks.rows(), dvs.data(), dvs.offset(s), dvs.rows(), scratch);
                 } else {
                     ScalarKernels.attentionBackward(q.data(), q.offset(s), q.rows(), k.data(), k.offset(s), k.rows(),
-                            v.data(), v.offset(s), v.rows(), o, oo, l, lo, g.data(), g.offset(s), g.rows(), tq, tk,
-                            hs, scale, dqa, dqo, dka, dko, dva, dvo);
+                            v.data(), v.offset(s), v.rows(), o.data(), o.offset(s), o.rows(), l, lo, g.data(),
+                            g.offset(s), g.rows(), tq, tk, hs, scale, dqs.data(), dqs.offset(s), dqs.rows(),
+                            dks.data(), dks.offset(s), dks.rows(), dvs.data(), dvs.offset(s), dvs.rows());
                 }
             }
         });

@@ -248,11 +248,12 @@ final class FusedKernels {
      * not depend on the thread running the slice.
      *
      * <p>q, k, v start at their offsets with rows {@code qr}, {@code kr}, {@code vr} floats apart
-     * (views of a qkv projection or of a KV cache need no copy); out (Tq, hs) and lse (Tq) are
-     * dense.
+     * (views of a qkv projection or of a KV cache need no copy); out's rows are {@code or} floats
+     * apart (a head of a (B, T, nh, hs) array, so the heads need no transpose copy afterwards) and
+     * lse (Tq) is dense.
      */
     static void attentionForward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                 int tq, int tk, int hs, float scale, float[] out, int oo, float[] lse, int lo,
+                                 int tq, int tk, int hs, float scale, float[] out, int oo, int or, float[] lse, int lo,
                                  AttentionScratch scratch) {
         float[] p = scratch.p;                   // (TILE, TILE) scores, then probabilities
         float[] max = scratch.rows;              // running row maxima
@@ -281,16 +282,16 @@ final class FusedKernels {
                     if (j0 > 0 && m > mOld) {
                         float corr = (float) Math.exp(mOld - m);
                         sums[r] *= corr;
-                        scaleInPlace(out, oo + (i0 + r) * hs, hs, corr);
+                        scaleInPlace(out, oo + (i0 + r) * or, hs, corr);
                     }
                     max[r] = m;
                     sums[r] += sum;
                 }
-                Gemm.sgemm(p, 0, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + i0 * hs, hs, rows, hs, cols, j0 > 0, false);
+                Gemm.sgemm(p, 0, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + i0 * or, or, rows, hs, cols, j0 > 0, false);
             }
             for (int r = 0; r < rows; r++) {
                 float sum = sums[r];
-                scaleInPlace(out, oo + (i0 + r) * hs, hs, 1f / sum);
+                scaleInPlace(out, oo + (i0 + r) * or, hs, 1f / sum);
                 lse[lo + i0 + r] = max[r] + (float) Math.log(sum);
             }
         }
@@ -343,23 +344,28 @@ final class FusedKernels {
      * probabilities p = exp(scale q kᵀ - lse) from the saved log-sum-exp. With
      * d = rowsum(g * out) (which equals rowsum(p * dp)), each tile does five small GEMMs:
      * dv += pᵀ g, dp = g vᵀ, ds = scale p (dp - d), dq += ds k, dk += dsᵀ q. Inputs are addressed
-     * as in {@link #attentionForward}, g like q; dq, dk, dv (dense) are overwritten.
+     * as in {@link #attentionForward}, g like q; dq, dk, dv (rows dqr, dkr, dvr floats apart) are
+     * overwritten.
      */
     static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                  float[] out, int oo, float[] lse, int lo, float[] g, int go, int gr, int tq, int tk,
-                                  int hs, float scale, float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo,
-                                  AttentionScratch scratch) {
+                                  float[] out, int oo, int or, float[] lse, int lo, float[] g, int go, int gr, int tq,
+                                  int tk, int hs, float scale, float[] dq, int dqo, int dqr, float[] dk, int dko, int dkr,
+                                  float[] dv, int dvo, int dvr, AttentionScratch scratch) {
         float[] p = scratch.p;                   // (TILE, TILE) probabilities
         float[] dp = scratch.dp;                 // (TILE, TILE) dp, then ds
         float[] d = scratch.rows;                // rowsum(g * out) of the tile's rows
-        java.util.Arrays.fill(dq, dqo, dqo + tq * hs, 0f);
-        java.util.Arrays.fill(dk, dko, dko + tk * hs, 0f);
-        java.util.Arrays.fill(dv, dvo, dvo + tk * hs, 0f);
+        for (int i = 0; i < tq; i++) {
+            java.util.Arrays.fill(dq, dqo + i * dqr, dqo + i * dqr + hs, 0f);
+        }
+        for (int j = 0; j < tk; j++) {
+            java.util.Arrays.fill(dk, dko + j * dkr, dko + j * dkr + hs, 0f);
+            java.util.Arrays.fill(dv, dvo + j * dvr, dvo + j * dvr + hs, 0f);
+        }
         for (int i0 = 0; i0 < tq; i0 += TILE) {
             int rows = Math.min(TILE, tq - i0);
             int keys = i0 + rows + tk - tq;
             for (int r = 0; r < rows; r++) {
-                d[r] = Gemm.dot(g, go + (i0 + r) * gr, out, oo + (i0 + r) * hs, hs);
+                d[r] = Gemm.dot(g, go + (i0 + r) * gr, out, oo + (i0 + r) * or, hs);
             }
             for (int j0 = 0; j0 < keys; j0 += TILE) {
                 int cols = Math.min(TILE, keys - j0);
@@ -372,9 +378,9 @@ final class FusedKernels {
                     java.util.Arrays.fill(p, row + n, row + cols, 0f);
                     java.util.Arrays.fill(dp, row + n, row + cols, 0f);
                 }
-                Gemm.sgemm(p, 0, 1, TILE, g, go + i0 * gr, gr, 1, dv, dvo + j0 * hs, hs, cols, hs, rows, true, false);
-                Gemm.sgemm(dp, 0, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + i0 * hs, hs, rows, hs, cols, true, false);
-                Gemm.sgemm(dp, 0, 1, TILE, q, qo + i0 * qr, qr, 1, dk, dko + j0 * hs, hs, cols, hs, rows, true, false);
+                Gemm.sgemm(p, 0, 1, TILE, g, go + i0 * gr, gr, 1, dv, dvo + j0 * dvr, dvr, cols, hs, rows, true, false);
+                Gemm.sgemm(dp, 0, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + i0 * dqr, dqr, rows, hs, cols, true, false);
+                Gemm.sgemm(dp, 0, 1, TILE, q, qo + i0 * qr, qr, 1, dk, dko + j0 * dkr, dkr, cols, hs, rows, true, false);
             }
         }
     }

@@ -94,7 +94,7 @@ public final class ScalarKernels {
      * whole row of probabilities at once (no tiles, no running maximum).
      */
     static void attentionForward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                 int tq, int tk, int hs, double scale, float[] out, int oo, float[] lse, int lo) {
+                                 int tq, int tk, int hs, double scale, float[] out, int oo, int or, float[] lse, int lo) {
         double[] p = new double[tk];
         for (int i = 0; i < tq; i++) {
             double z = probabilities(q, qo + i * qr, k, ko, kr, i + tk - tq + 1, hs, scale, p);
@@ -104,7 +104,7 @@ public final class ScalarKernels {
                 for (int j = 0; j < i + tk - tq + 1; j++) {
                     o += p[j] * v[vo + j * vr + d];
                 }
-                out[oo + i * hs + d] = (float) o;
+                out[oo + i * or + d] = (float) o;
             }
         }
     }
@@ -138,8 +138,9 @@ public final class ScalarKernels {
      * takes only to share the kernel's signature.
      */
     static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                  float[] out, int oo, float[] lse, int lo, float[] g, int go, int gr, int tq, int tk,
-                                  int hs, double scale, float[] dq, int dqo, float[] dk, int dko, float[] dv, int dvo) {
+                                  float[] out, int oo, int or, float[] lse, int lo, float[] g, int go, int gr, int tq,
+                                  int tk, int hs, double scale, float[] dq, int dqo, int dqr, float[] dk, int dko, int dkr,
+                                  float[] dv, int dvo, int dvr) {
         double[] dqs = new double[tq * hs];
         double[] dks = new double[tk * hs];
         double[] dvs = new double[tk * hs];
@@ -166,12 +167,16 @@ public final class ScalarKernels {
                 }
             }
         }
-        for (int x = 0; x < tq * hs; x++) {
-            dq[dqo + x] = (float) dqs[x];
+        for (int i = 0; i < tq; i++) {
+            for (int d = 0; d < hs; d++) {
+                dq[dqo + i * dqr + d] = (float) dqs[i * hs + d];
+            }
         }
-        for (int x = 0; x < tk * hs; x++) {
-            dk[dko + x] = (float) dks[x];
-            dv[dvo + x] = (float) dvs[x];
+        for (int j = 0; j < tk; j++) {
+            for (int d = 0; d < hs; d++) {
+                dk[dko + j * dkr + d] = (float) dks[j * hs + d];
+                dv[dvo + j * dvr + d] = (float) dvs[j * hs + d];
+            }
         }
     }
 
