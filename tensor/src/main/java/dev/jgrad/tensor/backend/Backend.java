@@ -116,8 +116,9 @@ public interface Backend {
      * heads of a qkv projection, a prefix of a preallocated KV cache). Writes the output into out,
      * any (B, nh, Tq, hs) view with a unit-stride last dim (a transposed (B, Tq, nh, hs) array
      * lets the caller merge the heads without a copy), and each query row's log-sum-exp of its
-     * scaled scores into lse, contiguous (B, nh, Tq), from which the backward recomputes the probabilities: an implementation need
-     * not hold the (Tq, Tk) scores of a slice at once, and the CPU one does not.
+     * scaled scores into lse, contiguous (B, nh, Tq), from which the backward recomputes the
+     * probabilities: an implementation need not hold the (Tq, Tk) scores of a slice at once, and
+     * the CPU one does not.
      */
     void causalAttentionForward(NdArray q, NdArray k, NdArray v, double scale, NdArray out, NdArray lse);
 
