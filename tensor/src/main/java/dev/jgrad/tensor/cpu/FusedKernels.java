@@ -349,8 +349,8 @@ final class FusedKernels {
      */
     static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
                                   float[] out, int oo, int or, float[] lse, int lo, float[] g, int go, int gr, int tq,
-                                  int tk, int hs, float scale, float[] dq, int dqo, int dqr, float[] dk, int dko, int dkr,
-                                  float[] dv, int dvo, int dvr, AttentionScratch scratch) {
+                                  int tk, int hs, float scale, float[] dq, int dqo, int dqr, float[] dk, int dko,
+                                  int dkr, float[] dv, int dvo, int dvr, AttentionScratch scratch) {
         float[] p = scratch.p;                   // (TILE, TILE) probabilities
         float[] dp = scratch.dp;                 // (TILE, TILE) dp, then ds
         float[] d = scratch.rows;                // rowsum(g * out) of the tile's rows
@@ -379,8 +379,10 @@ final class FusedKernels {
                     java.util.Arrays.fill(dp, row + n, row + cols, 0f);
                 }
                 Gemm.sgemm(p, 0, 1, TILE, g, go + i0 * gr, gr, 1, dv, dvo + j0 * dvr, dvr, cols, hs, rows, true, false);
-                Gemm.sgemm(dp, 0, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + i0 * dqr, dqr, rows, hs, cols, true, false);
-                Gemm.sgemm(dp, 0, 1, TILE, q, qo + i0 * qr, qr, 1, dk, dko + j0 * dkr, dkr, cols, hs, rows, true, false);
+                Gemm.sgemm(dp, 0, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + i0 * dqr, dqr, rows, hs, cols, true,
+                        false);
+                Gemm.sgemm(dp, 0, 1, TILE, q, qo + i0 * qr, qr, 1, dk, dko + j0 * dkr, dkr, cols, hs, rows, true,
+                        false);
             }
         }
     }

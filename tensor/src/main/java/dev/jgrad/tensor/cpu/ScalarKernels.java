@@ -94,7 +94,8 @@ public final class ScalarKernels {
      * whole row of probabilities at once (no tiles, no running maximum).
      */
     static void attentionForward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
-                                 int tq, int tk, int hs, double scale, float[] out, int oo, int or, float[] lse, int lo) {
+                                 int tq, int tk, int hs, double scale, float[] out, int oo, int or, float[] lse,
+                                 int lo) {
         double[] p = new double[tk];
         for (int i = 0; i < tq; i++) {
             double z = probabilities(q, qo + i * qr, k, ko, kr, i + tk - tq + 1, hs, scale, p);
@@ -139,8 +140,8 @@ public final class ScalarKernels {
      */
     static void attentionBackward(float[] q, int qo, int qr, float[] k, int ko, int kr, float[] v, int vo, int vr,
                                   float[] out, int oo, int or, float[] lse, int lo, float[] g, int go, int gr, int tq,
-                                  int tk, int hs, double scale, float[] dq, int dqo, int dqr, float[] dk, int dko, int dkr,
-                                  float[] dv, int dvo, int dvr) {
+                                  int tk, int hs, double scale, float[] dq, int dqo, int dqr, float[] dk, int dko,
+                                  int dkr, float[] dv, int dvo, int dvr) {
         double[] dqs = new double[tq * hs];
         double[] dks = new double[tk * hs];
         double[] dvs = new double[tk * hs];
