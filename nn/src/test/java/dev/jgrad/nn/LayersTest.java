@@ -143,6 +143,7 @@ class LayersTest {
             assertArrayEquals(grads[0], grads[1], 2e-6f, "SIMD and scalar-twin LayerNorm backward");
         }
     }
+
     /**
      * LayerNorm's dw and db are split by columns across threads (300 columns over 256 rows makes
      * three tasks, the last of 44 columns): the same bits on one thread as on two; the scalar

@@ -756,9 +756,6 @@ public final class CpuBackend implements Backend {
         return out;
     }
 
-    /** Elements (ids x row) from which an index-add is split across threads. */
-    private static final long PARALLEL_SCATTER = 1L << 20;
-
     @Override
     public NdArray indexAdd(NdArray base, int dim, NdArray index, NdArray src) {
         int[] idx = index.toIntArray();
@@ -773,13 +770,9 @@ public final class CpuBackend implements Backend {
             int oo = out.layout().offset();
             int so = sc.layout().offset();
             boolean vec = simd;
-            // One slice of whole vectors per thread, and one task below 2^20 elements: slices of
-            // GRAIN / ids columns made two threads twice as slow as one (768 ids x 128 columns
-            // 16 -> 34 µs, x 384 46 -> 87), both writing the same rows at the same time and
-            // sharing the cache line at every slice boundary.
-            int colGrain = (long) idx.length * row < PARALLEL_SCATTER ? row
-                    : Math.ceilDiv(Math.ceilDiv(row, Parallel.threads()), SimdKernels.L) * SimdKernels.L;
-            Parallel.forRange(row, colGrain, (lo, hi) -> {
+            // Slices of GRAIN / ids columns made two threads twice as slow as one (768 ids x 128
+            // columns 16 -> 34 µs, x 384 46 -> 87).
+            Parallel.forRange(row, Strided.columnSlice((long) idx.length * row, row), (lo, hi) -> {
                 for (int j = 0; j < idx.length; j++) {
                     int dst = oo + idx[j] * row + lo;
                     if (vec) {

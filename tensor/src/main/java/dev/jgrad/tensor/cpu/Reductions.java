@@ -108,21 +108,14 @@ final class Reductions {
      * A task sums into an array of its own and copies it out once: adding into its slice of the
      * output row after row, two threads shared the cache line at each slice boundary.
      */
-    private static final long PARALLEL_COLUMN_SUM = 1L << 20;
-
     private static void columnSums(NdArray x, int rowsToSum, int cols, NdArray out, boolean simd) {
         float[] src = x.storageF32();
         float[] dst = out.storageF32();
         int base = x.layout().offset();
         int dstBase = out.layout().offset();
-        // One slice of whole vectors per thread (any column split gives the same bits), and one
-        // task below 2^20 elements, where the sum (about 0.06 ns an element on one core) costs
-        // less than waking the other thread. Slices of GRAIN / rows columns were much slower on
-        // two threads than on one: 768 x 384 52 µs against 18, 2048 x 1024 698 against 307
-        // (narrow strips read a cache line or two per row).
-        int colGrain = (long) rowsToSum * cols < PARALLEL_COLUMN_SUM ? Math.max(cols, 1)
-                : Math.ceilDiv(Math.ceilDiv(cols, Parallel.threads()), SimdKernels.L) * SimdKernels.L;
-        Parallel.forRange(cols, colGrain, (lo, hi) -> {
+        // Any column split gives the same bits. Slices of GRAIN / rows columns were much slower
+        // on two threads than on one: 768 x 384 52 µs against 18, 2048 x 1024 698 against 307.
+        Parallel.forRange(cols, Strided.columnSlice((long) rowsToSum * cols, cols), (lo, hi) -> {
             int w = hi - lo;
             float[] acc = new float[w];
             for (int r = 0; r < rowsToSum; r++) {

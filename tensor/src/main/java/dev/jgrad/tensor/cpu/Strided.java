@@ -19,6 +19,24 @@ final class Strided {
     /** Elements per parallel task; below this, threads cost more than they save. */
     static final int GRAIN = 1 << 15;
 
+    /** Elements from which a kernel that sums rows into columns splits the columns across threads. */
+    static final long PARALLEL_COLUMNS = 1L << 20;
+
+    /**
+     * Columns per task for a kernel that adds {@code elements} values row by row into {@code
+     * cols} output columns (column sums, embedding backward): all of them below {@link
+     * #PARALLEL_COLUMNS}, where waking another thread costs more than the adds, else one slice of
+     * whole vectors per thread. Narrower slices (GRAIN / rows columns) had two threads writing
+     * the same rows at once and sharing the cache line at every slice boundary: two threads ran
+     * up to 12x slower than one.
+     */
+    static int columnSlice(long elements, int cols) {
+        if (elements < PARALLEL_COLUMNS) {
+            return Math.max(cols, 1);
+        }
+        return Math.ceilDiv(Math.ceilDiv(cols, Parallel.threads()), SimdKernels.L) * SimdKernels.L;
+    }
+
     private final int[] dims;
     private final int[][] strides;
     private final int[] base;
