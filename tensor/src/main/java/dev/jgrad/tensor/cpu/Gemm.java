@@ -47,8 +47,12 @@ final class Gemm {
      * 54-56 -> 60-64; two cores 184-192 -> 202-204; probe, same sitting).
      */
     static final int C_BLOCK = 1 << 16;
-    /** Floats each pack buffer may hold; larger products are done in super-blocks. */
-    static final int PACK_BUDGET = 1 << 22;
+    /**
+     * Floats each pack buffer may hold (32 MiB, the size of OpenBLAS's per-thread buffer); larger
+     * products are done in super-blocks. A 2048 x 2048 operand, padded to whole slivers, needs a
+     * little more than 2^22.
+     */
+    static final int PACK_BUDGET = 1 << 23;
     /** At most this many rows take the matrix-vector path (no packing at all). */
     static final int GEMV_M = 2;
     /** At most this many rows (and whole vectors of columns) take the unpacked kernel. */
@@ -148,9 +152,12 @@ final class Gemm {
         // row by row, a plain copy; other layouts are transposed into k-major slivers. See packA.
         boolean rowsA = sak == 1;
         int aRow = rowsA ? (k + KC - 1) / KC * KC : k;
-        // Super-blocks keep the packed copies of A (ms x aRow) and B (k x ns) within PACK_BUDGET.
-        int ms = Math.max(MC, packBudget / aRow / MC * MC);
-        int ns = Math.max(NR, packBudget / k / NR * NR);
+        // Super-blocks keep the packed copies of A (ms x aRow) and B (k x ns) within PACK_BUDGET,
+        // as few as that allows and of equal size: every row super-block packs all of B again, and
+        // rounding 2048^3 down to whole MC blocks left a 128-row remainder that packed the whole
+        // 16 MB of B for 6% of the work.
+        int ms = superBlock(m, Math.max(MR, packBudget / aRow / MR * MR), MR);
+        int ns = superBlock(n, Math.max(NR, packBudget / k / NR * NR), NR);
         Buffers buf = BUFFERS.get();
         for (int ic = 0; ic < m; ic += ms) {
             for (int jc = 0; jc < n; jc += ns) {
@@ -158,6 +165,16 @@ final class Gemm {
                         Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, rowsA, buf);
             }
         }
+    }
+
+    /**
+     * Size of the super-blocks that cut {@code extent} into as few pieces as {@code max} allows,
+     * all of one size (a multiple of {@code unit}) but the last.
+     */
+    static int superBlock(int extent, int max, int unit) {
+        int pieces = (extent + max - 1) / max;
+        int size = (extent + pieces - 1) / pieces;
+        return (size + unit - 1) / unit * unit;
     }
 
     private static void region(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,

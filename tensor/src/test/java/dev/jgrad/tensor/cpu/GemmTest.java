@@ -158,6 +158,26 @@ class GemmTest {
     }
 
     @Test
+    void superBlocksAreAsFewAsTheBudgetAllowsAndEvenlySized() {
+        for (int unit : new int[] {Gemm.MR, Gemm.NR}) {
+            for (int max = unit; max <= 40 * unit; max += unit) {
+                for (int extent = 1; extent <= 300; extent++) {
+                    int size = Gemm.superBlock(extent, max, unit);
+                    int pieces = (extent + size - 1) / size;
+                    String at = "extent=" + extent + " max=" + max + " unit=" + unit + " size=" + size;
+                    assertTrue(size <= max && size % unit == 0, at);
+                    assertEquals((extent + max - 1) / max, pieces, at);
+                    // Even: only the last piece may be short, and by at most one unit per piece.
+                    assertTrue(extent - (pieces - 1) * size >= size - pieces * unit, at);
+                }
+            }
+        }
+        // 2048^3: all of A fits the default budget, so B is packed once (it was twice).
+        int aRow = (2048 + Gemm.KC - 1) / Gemm.KC * Gemm.KC;
+        assertTrue(Gemm.superBlock(2048, Gemm.PACK_BUDGET / aRow / Gemm.MR * Gemm.MR, Gemm.MR) >= 2048);
+    }
+
+    @Test
     void bitIdenticalForOneTwoAndThreeThreads() {
         SplittableRandom r = new SplittableRandom(10);
         int m = 3 * Gemm.MC + 1;
