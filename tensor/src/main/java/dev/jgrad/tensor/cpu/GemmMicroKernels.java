@@ -1,0 +1,354 @@
+package dev.jgrad.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-tile micro-kernels of {@link Gemm}: one packed A sliver ({@link Gemm#MR} rows)
+ * times one packed B sliver ({@link Gemm#NR} columns) over kc steps of k, all MR x NR sums held
+ * in vector registers and added into (or written over) the C tile at the end. A sliver packed
+ * as rows ({@link Gemm#packRows}) has its MR rows {@link Gemm#KC} floats apart; a k-major sliver
+ * ({@link Gemm#packA}) has the MR values of each k side by side.
+ */
+final class GemmMicroKernels {
+    private static final VectorSpecies<Float> S = SimdKernels.S;
+    private static final int L = SimdKernels.L;
+    private static final int MR = Gemm.MR;
+    private static final int NR = Gemm.NR;
+    private static final int KC = Gemm.KC;
+
+    private GemmMicroKernels() {
+    }
+
+    /** C tile (MR x NR at cp, rows ldc apart) (+)= A sliver x B sliver; rows: A was packed by packRows. */
+    static void micro(float[] pa, int ai, boolean rows, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                      boolean acc) {
+        if (MR == 12) {
+            if (rows) {
+                micro12r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            } else {
+                micro12(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            }
+        } else if (rows) {
+            micro6r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        } else {
+            micro6(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        }
+    }
+
+    // The accumulators are the FMA addend (acc = a.fma(b, acc)): that form reaches the FMA
+    // units' throughput; with the accumulator as a multiplicand it does not.
+    // micro6 and micro12 are one kernel unrolled for two register files: every accumulator has
+    // to be a local variable for C2 to keep it in a register, so they cannot share a loop.
+    private static void micro6(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+    }
+
+    private static void micro12(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+            c60 = FloatVector.fromArray(S, c, cp + 6 * ldc);
+            c61 = FloatVector.fromArray(S, c, cp + 6 * ldc + L);
+            c70 = FloatVector.fromArray(S, c, cp + 7 * ldc);
+            c71 = FloatVector.fromArray(S, c, cp + 7 * ldc + L);
+            c80 = FloatVector.fromArray(S, c, cp + 8 * ldc);
+            c81 = FloatVector.fromArray(S, c, cp + 8 * ldc + L);
+            c90 = FloatVector.fromArray(S, c, cp + 9 * ldc);
+            c91 = FloatVector.fromArray(S, c, cp + 9 * ldc + L);
+            c100 = FloatVector.fromArray(S, c, cp + 10 * ldc);
+            c101 = FloatVector.fromArray(S, c, cp + 10 * ldc + L);
+            c110 = FloatVector.fromArray(S, c, cp + 11 * ldc);
+            c111 = FloatVector.fromArray(S, c, cp + 11 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = c80 = c81 = c90 = c91 = c100 = c101 = c110 = c111 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p * 12;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, pa[aq + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, pa[aq + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, pa[aq + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, pa[aq + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, pa[aq + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, pa[aq + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+        c60.intoArray(c, cp + 6 * ldc);
+        c61.intoArray(c, cp + 6 * ldc + L);
+        c70.intoArray(c, cp + 7 * ldc);
+        c71.intoArray(c, cp + 7 * ldc + L);
+        c80.intoArray(c, cp + 8 * ldc);
+        c81.intoArray(c, cp + 8 * ldc + L);
+        c90.intoArray(c, cp + 9 * ldc);
+        c91.intoArray(c, cp + 9 * ldc + L);
+        c100.intoArray(c, cp + 10 * ldc);
+        c101.intoArray(c, cp + 10 * ldc + L);
+        c110.intoArray(c, cp + 11 * ldc);
+        c111.intoArray(c, cp + 11 * ldc + L);
+    }
+
+    private static void micro6r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + KC]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2 * KC]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3 * KC]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4 * KC]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5 * KC]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+    }
+
+    private static void micro12r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        if (acc) {
+            c00 = FloatVector.fromArray(S, c, cp);
+            c01 = FloatVector.fromArray(S, c, cp + L);
+            c10 = FloatVector.fromArray(S, c, cp + ldc);
+            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
+            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
+            c60 = FloatVector.fromArray(S, c, cp + 6 * ldc);
+            c61 = FloatVector.fromArray(S, c, cp + 6 * ldc + L);
+            c70 = FloatVector.fromArray(S, c, cp + 7 * ldc);
+            c71 = FloatVector.fromArray(S, c, cp + 7 * ldc + L);
+            c80 = FloatVector.fromArray(S, c, cp + 8 * ldc);
+            c81 = FloatVector.fromArray(S, c, cp + 8 * ldc + L);
+            c90 = FloatVector.fromArray(S, c, cp + 9 * ldc);
+            c91 = FloatVector.fromArray(S, c, cp + 9 * ldc + L);
+            c100 = FloatVector.fromArray(S, c, cp + 10 * ldc);
+            c101 = FloatVector.fromArray(S, c, cp + 10 * ldc + L);
+            c110 = FloatVector.fromArray(S, c, cp + 11 * ldc);
+            c111 = FloatVector.fromArray(S, c, cp + 11 * ldc + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = c80 = c81 = c90 = c91 = c100 = c101 = c110 = c111 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            int bq = bi + p * NR;
+            int aq = ai + p;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bq);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
+            FloatVector x = FloatVector.broadcast(S, pa[aq]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, pa[aq + KC]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, pa[aq + 2 * KC]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, pa[aq + 3 * KC]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4 * KC]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, pa[aq + 5 * KC]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, pa[aq + 6 * KC]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, pa[aq + 7 * KC]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, pa[aq + 8 * KC]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, pa[aq + 9 * KC]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, pa[aq + 10 * KC]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, pa[aq + 11 * KC]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+        c40.intoArray(c, cp + 4 * ldc);
+        c41.intoArray(c, cp + 4 * ldc + L);
+        c50.intoArray(c, cp + 5 * ldc);
+        c51.intoArray(c, cp + 5 * ldc + L);
+        c60.intoArray(c, cp + 6 * ldc);
+        c61.intoArray(c, cp + 6 * ldc + L);
+        c70.intoArray(c, cp + 7 * ldc);
+        c71.intoArray(c, cp + 7 * ldc + L);
+        c80.intoArray(c, cp + 8 * ldc);
+        c81.intoArray(c, cp + 8 * ldc + L);
+        c90.intoArray(c, cp + 9 * ldc);
+        c91.intoArray(c, cp + 9 * ldc + L);
+        c100.intoArray(c, cp + 10 * ldc);
+        c101.intoArray(c, cp + 10 * ldc + L);
+        c110.intoArray(c, cp + 11 * ldc);
+        c111.intoArray(c, cp + 11 * ldc + L);
+    }
+}
