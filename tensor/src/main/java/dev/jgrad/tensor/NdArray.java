@@ -460,7 +460,7 @@ public final class NdArray {
     }
 
     private NdArray binaryInto(BinaryOp op, NdArray other, NdArray out) {
-        String name = op.name().toLowerCase();
+        String name = op.label();
         OutArguments.check(name, out, checkBinary(op, other), dtype);
         OutArguments.noOverlap(name, out, this, true);
         OutArguments.noOverlap(name, out, other, true);
@@ -470,7 +470,7 @@ public final class NdArray {
 
     /** Dtypes and broadcasting of {@code this op other}; returns the result's shape. */
     private Shape checkBinary(BinaryOp op, NdArray other) {
-        String name = op.name().toLowerCase();
+        String name = op.label();
         sameDtype(name, this, other);
         if (!dtype.isFloating() && !op.integerOk()) {
             throw new IllegalArgumentException(name + ": not defined for dtype I32 (shapes " + shape() + " and "

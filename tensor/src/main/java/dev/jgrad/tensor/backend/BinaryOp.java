@@ -4,6 +4,16 @@ package dev.jgrad.tensor.backend;
 public enum BinaryOp {
     ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE;
 
+    /**
+     * The op's name as errors spell it ("add"), made once: every binary op passes it to its
+     * shape checks, and lower-casing the enum name per call was 4% of an LSTM training step.
+     */
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
+    public String label() {
+        return label;
+    }
+
     public boolean isComparison() {
         return ordinal() >= EQ.ordinal();
     }

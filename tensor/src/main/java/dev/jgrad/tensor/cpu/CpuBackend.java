@@ -71,7 +71,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public NdArray binary(BinaryOp op, NdArray a, NdArray b) {
-        Shape shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
+        Shape shape = Shape.broadcast(op.label(), a.shape(), b.shape());
         NdArray out = NdArray.zeros(op.isComparison() ? DType.I32 : a.dtype(), shape);
         binaryInto(op, a, b, out);
         return out;
