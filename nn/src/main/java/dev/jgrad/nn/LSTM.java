@@ -1,5 +1,7 @@
 package dev.jgrad.nn;
 
+import dev.jgrad.autograd.Function;
+import dev.jgrad.autograd.GradMode;
 import dev.jgrad.autograd.Tensor;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
@@ -81,10 +83,19 @@ public final class LSTM extends Module {
 
     /**
      * Runs (B, T, I) inputs from {@code state} (null: zeros), layer by layer: each layer's input
-     * projection is one matmul over all T steps, and only the recurrent product stays in the
-     * time loop (with its weight transposed once, not at every step).
+     * projection is one matmul over all T steps, and the time loop is one op, {@link Sequence},
+     * whose backward sums the recurrent weight's gradient over all steps in one product.
      */
     public Result forward(Tensor x, State state) {
+        return run(x, state, true);
+    }
+
+    /** {@link #forward} built step by step from differentiable ops: the oracle of {@link Sequence}. */
+    Result forwardComposite(Tensor x, State state) {
+        return run(x, state, false);
+    }
+
+    private Result run(Tensor x, State state, boolean fused) {
         if (x.rank() != 3 || x.size(2) != input) {
             throw new IllegalArgumentException("LSTM(" + input + " -> " + hidden + "): expects (B, T, " + input
                     + "), got " + x.shape());
@@ -101,6 +112,13 @@ public final class LSTM extends Module {
         for (int l = 0; l < layers(); l++) {
             Tensor pre = seq.matmul(wih[l].tensor().t().contiguous())
                     .add(bih[l].tensor()).add(bhh[l].tensor());                    // (B, T, 4H)
+            if (fused) {
+                Tensor hc = new Sequence().apply(pre, whh[l].tensor(), h[l], c[l]);   // (2, B, T, H)
+                seq = hc.select(0, 0);
+                h[l] = seq.select(1, t - 1);
+                c[l] = hc.select(0, 1).select(1, t - 1);
+                continue;
+            }
             Tensor whhT = whh[l].tensor().t().contiguous();                        // (H, 4H)
             Tensor[] outs = new Tensor[t];
             for (int step = 0; step < t; step++) {
@@ -112,5 +130,153 @@ public final class LSTM extends Module {
             seq = Tensor.stack(1, outs);                                           // (B, T, H)
         }
         return new Result(seq, new State(h, c));
+    }
+
+    /**
+     * One layer's whole time loop as one op: inputs pre (B, T, 4H) = x W_ihᵀ + b_ih + b_hh, W_hh
+     * (4H, H), h0 and c0 (B, H); result (2, B, T, H), the hidden states then the cell states of
+     * every step. The composite records a dozen nodes per step, and its backward adds each step's
+     * (4H, H) weight gradient, a product over only B rows, into the running sum; here the step
+     * gradients of the gates are stacked and the weight gradient is one product over all B T rows.
+     * The backward is written with tensor ops, so gradients of gradients work: under
+     * create_graph it recomputes the steps from the saved inputs with recording on.
+     */
+    static final class Sequence extends Function {
+        /**
+         * Per step, for the first-order backward: the sigmoid of all four gates (B, 4H; the g slot is
+         * not used), tanh g, c, tanh c and h (B, H). Dropped once backward has run.
+         */
+        private NdArray[] sig;
+        private NdArray[] cell;
+        private NdArray[] tanhCell;
+        private NdArray[] tanhG;
+        private NdArray[] hStates;
+
+        @Override
+        public String name() {
+            return "LSTMSequence";
+        }
+
+        @Override
+        protected NdArray forward(Tensor... in) {
+            save(in[0], in[1], in[2], in[3]);
+            NdArray pre = in[0].data();
+            NdArray whh = in[1].data();
+            int b = pre.size(0);
+            int t = pre.size(1);
+            int hid = whh.size(1);
+            if (pre.rank() != 3 || pre.size(2) != 4 * hid || whh.size(0) != 4 * hid) {
+                throw new IllegalArgumentException("LSTMSequence: expects pre (B, T, 4H) and W_hh (4H, H), got "
+                        + pre.shape() + " and " + whh.shape());
+            }
+            NdArray whhT = whh.t().contiguous();           // (H, 4H): the small-row GEMM reads B by rows
+            NdArray out = NdArray.zeros(pre.dtype(), 2, b, t, hid);
+            sig = new NdArray[t];
+            tanhG = new NdArray[t];
+            cell = new NdArray[t];
+            tanhCell = new NdArray[t];
+            hStates = new NdArray[t];
+            NdArray h = in[2].data();
+            NdArray c = in[3].data();
+            for (int s = 0; s < t; s++) {
+                NdArray gates = h.matmul(whhT);                                    // (B, 4H)
+                gates.add(pre.select(1, s), gates);
+                NdArray sg = gates.sigmoid();
+                NdArray g = gates.narrow(1, 2 * hid, hid).tanh();
+                NdArray cs = sg.narrow(1, hid, hid).mul(c);                         // c = f c + i g
+                cs.add(sg.narrow(1, 0, hid).mul(g), cs);
+                NdArray tc = cs.tanh();
+                NdArray hs = sg.narrow(1, 3 * hid, hid).mul(tc);                    // h = o tanh(c)
+                // Rows of one step lie T apart in out, so the step computes into arrays of its own
+                // (contiguous, as the next step's product wants its h) and copies them in.
+                out.select(0, 0).select(1, s).copyFrom(hs);
+                out.select(0, 1).select(1, s).copyFrom(cs);
+                sig[s] = sg;
+                tanhG[s] = g;
+                cell[s] = cs;
+                tanhCell[s] = tc;
+                hStates[s] = hs;
+                h = hs;
+                c = cs;
+            }
+            return out;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor grad) {
+            Tensor pre = saved(0);
+            Tensor whh = saved(1);
+            Tensor h0 = saved(2);
+            Tensor c0 = saved(3);
+            int b = pre.size(0);
+            int t = pre.size(1);
+            int hid = whh.size(1);
+            Tensor[] i = new Tensor[t];
+            Tensor[] f = new Tensor[t];
+            Tensor[] g = new Tensor[t];
+            Tensor[] o = new Tensor[t];
+            Tensor[] tc = new Tensor[t];
+            Tensor[] h = new Tensor[t + 1];                                        // h[s] is the state before step s
+            Tensor[] c = new Tensor[t + 1];
+            h[0] = h0;
+            c[0] = c0;
+            if (GradMode.isEnabled() || sig == null) {
+                // create_graph (or a second backward through a retained graph): the steps again,
+                // recorded, so the gradients below depend on the inputs.
+                Tensor whhT = whh.t();
+                for (int s = 0; s < t; s++) {
+                    Tensor[] q = pre.select(1, s).add(h[s].matmul(whhT)).chunk(4, -1);
+                    i[s] = q[0].sigmoid();
+                    f[s] = q[1].sigmoid();
+                    g[s] = q[2].tanh();
+                    o[s] = q[3].sigmoid();
+                    c[s + 1] = f[s].mul(c[s]).add(i[s].mul(g[s]));
+                    tc[s] = c[s + 1].tanh();
+                    h[s + 1] = o[s].mul(tc[s]);
+                }
+            } else {
+                for (int s = 0; s < t; s++) {
+                    i[s] = Tensor.of(sig[s].narrow(1, 0, hid));
+                    f[s] = Tensor.of(sig[s].narrow(1, hid, hid));
+                    g[s] = Tensor.of(tanhG[s]);
+                    o[s] = Tensor.of(sig[s].narrow(1, 3 * hid, hid));
+                    c[s + 1] = Tensor.of(cell[s]);
+                    tc[s] = Tensor.of(tanhCell[s]);
+                    h[s + 1] = Tensor.of(hStates[s]);
+                }
+            }
+            Tensor gh = grad.select(0, 0);                                         // (B, T, H)
+            Tensor gc = grad.select(0, 1);
+            Tensor[] dGates = new Tensor[t];
+            Tensor dh = null;                                                      // from step s + 1 into h[s + 1]
+            Tensor dc = null;
+            for (int s = t - 1; s >= 0; s--) {
+                Tensor dhs = dh == null ? gh.select(1, s) : gh.select(1, s).add(dh);
+                Tensor dcs = gc.select(1, s).add(dhs.mul(o[s]).mul(tc[s].mul(tc[s]).neg().add(1)));
+                if (dc != null) {
+                    dcs = dcs.add(dc);
+                }
+                Tensor di = dcs.mul(g[s]).mul(i[s].mul(i[s].neg().add(1)));
+                Tensor df = dcs.mul(c[s]).mul(f[s].mul(f[s].neg().add(1)));
+                Tensor dg = dcs.mul(i[s]).mul(g[s].mul(g[s]).neg().add(1));
+                Tensor dout = dhs.mul(tc[s]).mul(o[s].mul(o[s].neg().add(1)));
+                dGates[s] = Tensor.cat(1, di, df, dg, dout);                       // (B, 4H)
+                dh = dGates[s].matmul(whh);                                        // (B, H)
+                dc = dcs.mul(f[s]);
+            }
+            Tensor dPre = Tensor.stack(1, dGates);                                 // (B, T, 4H)
+            Tensor dWhh = null;
+            if (needsGrad(1)) {
+                // sum over steps of dGates_sᵀ h_s: one (4H, B T) x (B T, H) product
+                Tensor hPrev = Tensor.stack(1, java.util.Arrays.copyOf(h, t));     // (B, T, H)
+                dWhh = dPre.reshape(b * t, 4 * hid).t().matmul(hPrev.reshape(b * t, hid));
+            }
+            sig = null;
+            tanhG = null;
+            cell = null;
+            tanhCell = null;
+            hStates = null;
+            return new Tensor[] {needsGrad(0) ? dPre : null, dWhh, needsGrad(2) ? dh : null, needsGrad(3) ? dc : null};
+        }
     }
 }
