@@ -138,8 +138,10 @@ public final class LSTM extends Module {
      * every step. The composite records a dozen nodes per step, and its backward adds each step's
      * (4H, H) weight gradient, a product over only B rows, into the running sum; here the step
      * gradients of the gates are stacked and the weight gradient is one product over all B T rows.
-     * The backward is written with tensor ops, so gradients of gradients work: under
-     * create_graph it recomputes the steps from the saved inputs with recording on.
+     * The usual first-order backward works in place from the steps the forward saved; under
+     * create_graph (or in a second backward through a retained graph) the same formulas run as
+     * tensor ops on the steps recomputed from the saved inputs with recording on, so gradients of
+     * gradients work.
      */
     static final class Sequence extends Function {
         /**
@@ -204,6 +206,9 @@ public final class LSTM extends Module {
 
         @Override
         protected Tensor[] backward(Tensor grad) {
+            if (!GradMode.isEnabled() && sig != null) {
+                return firstOrder(grad.data());
+            }
             Tensor pre = saved(0);
             Tensor whh = saved(1);
             Tensor h0 = saved(2);
@@ -220,30 +225,18 @@ public final class LSTM extends Module {
             Tensor[] c = new Tensor[t + 1];
             h[0] = h0;
             c[0] = c0;
-            if (GradMode.isEnabled() || sig == null) {
-                // create_graph (or a second backward through a retained graph): the steps again,
-                // recorded, so the gradients below depend on the inputs.
-                Tensor whhT = whh.t();
-                for (int s = 0; s < t; s++) {
-                    Tensor[] q = pre.select(1, s).add(h[s].matmul(whhT)).chunk(4, -1);
-                    i[s] = q[0].sigmoid();
-                    f[s] = q[1].sigmoid();
-                    g[s] = q[2].tanh();
-                    o[s] = q[3].sigmoid();
-                    c[s + 1] = f[s].mul(c[s]).add(i[s].mul(g[s]));
-                    tc[s] = c[s + 1].tanh();
-                    h[s + 1] = o[s].mul(tc[s]);
-                }
-            } else {
-                for (int s = 0; s < t; s++) {
-                    i[s] = Tensor.of(sig[s].narrow(1, 0, hid));
-                    f[s] = Tensor.of(sig[s].narrow(1, hid, hid));
-                    g[s] = Tensor.of(tanhG[s]);
-                    o[s] = Tensor.of(sig[s].narrow(1, 3 * hid, hid));
-                    c[s + 1] = Tensor.of(cell[s]);
-                    tc[s] = Tensor.of(tanhCell[s]);
-                    h[s + 1] = Tensor.of(hStates[s]);
-                }
+            // create_graph (or a second backward through a retained graph): the steps again,
+            // recorded, so that the gradients below depend on the inputs.
+            Tensor whhT = whh.t();
+            for (int s = 0; s < t; s++) {
+                Tensor[] q = pre.select(1, s).add(h[s].matmul(whhT)).chunk(4, -1);
+                i[s] = q[0].sigmoid();
+                f[s] = q[1].sigmoid();
+                g[s] = q[2].tanh();
+                o[s] = q[3].sigmoid();
+                c[s + 1] = f[s].mul(c[s]).add(i[s].mul(g[s]));
+                tc[s] = c[s + 1].tanh();
+                h[s + 1] = o[s].mul(tc[s]);
             }
             Tensor gh = grad.select(0, 0);                                         // (B, T, H)
             Tensor gc = grad.select(0, 1);
@@ -271,12 +264,70 @@ public final class LSTM extends Module {
                 Tensor hPrev = Tensor.stack(1, java.util.Arrays.copyOf(h, t));     // (B, T, H)
                 dWhh = dPre.reshape(b * t, 4 * hid).t().matmul(hPrev.reshape(b * t, hid));
             }
+            return new Tensor[] {needsGrad(0) ? dPre : null, dWhh, needsGrad(2) ? dh : null, needsGrad(3) ? dc : null};
+        }
+
+        /**
+         * The backward above from the forward's saved steps, for the usual first-order pass:
+         * the same formulas in place on one scratch array, each gate's gradient written straight
+         * into its columns of d pre (the tensor-op version makes a dozen arrays per step and then
+         * copies them together twice, into each step's gates and into the stack).
+         */
+        private Tensor[] firstOrder(NdArray grad) {
+            NdArray whh = saved(1).data();
+            NdArray h0 = saved(2).data();
+            NdArray c0 = saved(3).data();
+            int b = sig[0].size(0);
+            int t = sig.length;
+            int hid = whh.size(1);
+            NdArray gh = grad.select(0, 0);                                        // (B, T, H)
+            NdArray gc = grad.select(0, 1);
+            NdArray dPre = NdArray.zeros(whh.dtype(), b, t, 4 * hid);
+            NdArray u = NdArray.zeros(whh.dtype(), b, hid);                        // scratch
+            NdArray dh = null;                                                     // from step s + 1 into h[s + 1]
+            NdArray dc = null;
+            for (int s = t - 1; s >= 0; s--) {
+                NdArray i = sig[s].narrow(1, 0, hid);
+                NdArray f = sig[s].narrow(1, hid, hid);
+                NdArray o = sig[s].narrow(1, 3 * hid, hid);
+                NdArray g = tanhG[s];
+                NdArray tc = tanhCell[s];
+                NdArray cPrev = s == 0 ? c0 : cell[s - 1];
+                NdArray dGates = dPre.select(1, s);                                // (B, 4H)
+                NdArray dhs = dh == null ? gh.select(1, s) : gh.select(1, s).add(dh);
+                NdArray dcs = tc.mul(tc);                          // dc = gc + dc' + dh o (1 - tanh² c)
+                dcs.mul(-1, dcs).add(1, dcs).mul(o, dcs).mul(dhs, dcs).add(gc.select(1, s), dcs);
+                if (dc != null) {
+                    dcs.add(dc, dcs);
+                }
+                o.mul(o, u);                                                       // d o = dh tanh c o (1 - o)
+                o.sub(u, u).mul(tc, u).mul(dhs, dGates.narrow(1, 3 * hid, hid));
+                i.mul(i, u);                                                       // d i = dc g i (1 - i)
+                i.sub(u, u).mul(g, u).mul(dcs, dGates.narrow(1, 0, hid));
+                f.mul(f, u);                                                       // d f = dc c' f (1 - f)
+                f.sub(u, u).mul(cPrev, u).mul(dcs, dGates.narrow(1, hid, hid));
+                g.mul(g, u);                                                       // d g = dc i (1 - g²)
+                u.mul(-1, u).add(1, u).mul(i, u).mul(dcs, dGates.narrow(1, 2 * hid, hid));
+                dh = dGates.matmul(whh);                                           // (B, H)
+                dc = dcs.mul(f, dcs);
+            }
+            NdArray dWhh = null;
+            if (needsGrad(1)) {
+                // sum over steps of dGates_sᵀ h_s: one (4H, B T) x (B T, H) product
+                NdArray hPrev = NdArray.zeros(whh.dtype(), b, t, hid);             // (B, T, H)
+                hPrev.select(1, 0).copyFrom(h0);
+                for (int s = 1; s < t; s++) {
+                    hPrev.select(1, s).copyFrom(hStates[s - 1]);
+                }
+                dWhh = dPre.reshape(b * t, 4 * hid).t().matmul(hPrev.reshape(b * t, hid));
+            }
             sig = null;
             tanhG = null;
             cell = null;
             tanhCell = null;
             hStates = null;
-            return new Tensor[] {needsGrad(0) ? dPre : null, dWhh, needsGrad(2) ? dh : null, needsGrad(3) ? dc : null};
+            return new Tensor[] {needsGrad(0) ? Tensor.of(dPre) : null, dWhh == null ? null : Tensor.of(dWhh),
+                needsGrad(2) ? Tensor.of(dh) : null, needsGrad(3) ? Tensor.of(dc) : null};
         }
     }
 }
