@@ -2,6 +2,7 @@ package dev.jgrad.autograd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jgrad.tensor.ArrayPool;
@@ -92,5 +93,85 @@ class RecyclingTest {
         assertArrayEquals(hGrad, h.grad().data().toFloatArray(), "a retained gradient");
         assertArrayEquals(capturedGrad, captured[0].data().toFloatArray(), "a gradient from Tensor.grad");
         assertArrayEquals(xGradData, xGrad.data().toFloatArray(), "a leaf's earlier .grad");
+    }
+
+    /**
+     * add hands one gradient array to both inputs. A leaf keeps a gradient without copying only
+     * when nothing else holds it, so two leaves never end up sharing storage.
+     */
+    @Test
+    void leavesHandedTheSameGradientDoNotShareIt() {
+        Tensor a = Tensor.randn(gen, DType.F32, 64, 48).requiresGrad(true);
+        Tensor b = Tensor.randn(gen, DType.F32, 64, 48).requiresGrad(true);
+        a.add(b).tanh().sum().backward();
+        assertNotSame(a.grad().data().storageF32(), b.grad().data().storageF32());
+        float[] before = b.grad().data().toFloatArray();
+        a.grad().data().addFrom(a.grad().data());   // an in-place update of one .grad, as optimizers do
+        assertArrayEquals(before, b.grad().data().toFloatArray(), "b's gradient changed with a's");
+
+        Tensor[] returned = Tensor.grad(a.add(b).tanh().sum(), new Tensor[] {a, b}, null, false, false);
+        assertNotSame(returned[0].data().storageF32(), returned[1].data().storageF32(), "Tensor.grad");
+    }
+
+    /**
+     * u = exp(3a) is added to the leaf a twice, so add hands one gradient array both to the Exp
+     * node, where it waits as a pending sum, and to a, whose first gradient it is. The other
+     * addition then adds into a's .grad in place before Exp has read its sum. Had a kept the
+     * shared array, Exp would read a corrupted sum. Each order of the operands, and each order
+     * of creation (the engine runs the later branch first); compared bit for bit with a pass
+     * that recycles nothing.
+     */
+    @Test
+    void aLeafDoesNotKeepAGradientAPendingNodeStillReads() {
+        for (boolean leafFirst : new boolean[] {true, false}) {
+            for (boolean n2First : new boolean[] {true, false}) {
+                float[][] grads = new float[2][];
+                for (int pass = 0; pass < 2; pass++) {
+                    Tensor a = Tensor.of(x.data()).requiresGrad(true);
+                    Tensor u = a.mul(3).exp();
+                    Tensor n2 = n2First ? a.add(u).tanh() : null;
+                    Tensor n1 = leafFirst ? a.add(u) : u.add(a);
+                    if (!n2First) {
+                        n2 = a.add(u).tanh();
+                    }
+                    Tensor out = n1.mul(n2);
+                    if (pass == 1) {
+                        out = new KeepingIdentity().apply(out);   // recycling off
+                    }
+                    out.sum().backward();
+                    grads[pass] = a.grad().data().toFloatArray();
+                }
+                assertArrayEquals(grads[1], grads[0], "leaf first: " + leafFirst + ", n2 first: " + n2First);
+            }
+        }
+    }
+
+    /**
+     * out = (a + 1 + tanh(exp(3a))) * tanh(a). The outer add leaves one gradient array pending at
+     * both a + 1 and the Tanh of exp; a + 1 then passes it on to a, and tanh(a) (created in
+     * between, so it runs in between) adds into a's .grad in place before the Tanh of exp has
+     * read its pending gradient. Compared bit for bit with a pass that recycles nothing, for
+     * .grad and for the gradient Tensor.grad returns.
+     */
+    @Test
+    void aLeafDoesNotKeepAGradientAnotherPendingSumHolds() {
+        float[][] grads = new float[3][];
+        for (int pass = 0; pass < 3; pass++) {
+            Tensor a = Tensor.of(x.data()).requiresGrad(true);
+            Tensor q = a.mul(3).exp().tanh();
+            Tensor r = a.tanh();
+            Tensor out = a.add(1.0).add(q).mul(r);
+            if (pass == 1) {
+                out = new KeepingIdentity().apply(out);   // recycling off
+            }
+            if (pass == 2) {
+                grads[pass] = Tensor.grad(out.sum(), new Tensor[] {a}, null, false, false)[0].data().toFloatArray();
+            } else {
+                out.sum().backward();
+                grads[pass] = a.grad().data().toFloatArray();
+            }
+        }
+        assertArrayEquals(grads[1], grads[0], ".grad");
+        assertArrayEquals(grads[1], grads[2], "Tensor.grad");
     }
 }

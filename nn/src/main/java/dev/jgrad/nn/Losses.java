@@ -3,6 +3,7 @@ package dev.jgrad.nn;
 import dev.jgrad.autograd.Function;
 import dev.jgrad.autograd.GradMode;
 import dev.jgrad.autograd.Tensor;
+import dev.jgrad.tensor.ArrayPool;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.backend.Backends;
@@ -119,9 +120,11 @@ public final class Losses {
             double scale0 = reduction == Reduction.MEAN ? 1.0 / counted : 1.0;
             if (fusedGrad != null && !GradMode.isEnabled()) {
                 // First order: the forward already computed softmax - onehot.
-                // Scaled in place: the array is this node's own and is handed over here.
+                // Scaled in place: the array is this node's own and is handed over here, to the
+                // backward pass's recording, so a leaf may keep it or the pool take it back.
                 NdArray d = fusedGrad.mul(scale0 * g.data().toDoubleArray()[0], fusedGrad);
                 fusedGrad = null;
+                ArrayPool.adopt(d);
                 return new Tensor[] {Tensor.of(d)};
             }
             // Higher order (create_graph): the same gradient from differentiable ops.

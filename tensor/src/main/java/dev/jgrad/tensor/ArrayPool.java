@@ -73,6 +73,22 @@ public final class ArrayPool {
         return r;
     }
 
+    /**
+     * Puts {@code a}'s storage into the innermost recording open on this thread, as if it had
+     * been allocated there: for an op that made an array earlier and hands it over now, keeping
+     * no reference to it (the fused cross-entropy computes its gradient in the forward pass and
+     * gives it away in the backward). The caller promises that nothing else refers to that
+     * storage. Returns whether a recording took it; with none open, or for storage below
+     * {@link #MIN_LENGTH} (never recorded), nothing happens.
+     */
+    public static boolean adopt(NdArray a) {
+        ArrayPool pool = POOL.get();
+        if (pool.recording == null || a.dtype() != DType.F32 || a.storageF32().length < MIN_LENGTH) {
+            return false;
+        }
+        return pool.recording.born.add(a.storageF32());
+    }
+
     /** Floats this thread's pool holds for reuse (for tests and diagnostics). */
     public static long heldFloats() {
         return POOL.get().held;
@@ -121,6 +137,15 @@ public final class ArrayPool {
                 pool.held += s.length;
             }
             return true;
+        }
+
+        /**
+         * Takes {@code a}'s storage out of the recording for good (its owner hands it to a holder
+         * that outlives the recording): later releases refuse it. Returns whether the storage was
+         * allocated during this recording and not yet released or disowned.
+         */
+        public boolean disown(NdArray a) {
+            return a.dtype() == DType.F32 && born.remove(a.storageF32());
         }
 
         /** Whether {@code a}'s storage was allocated during this recording and not yet released. */

@@ -89,4 +89,22 @@ class ArrayPoolTest {
         assertEquals(big, ArrayPool.heldFloats());
         ArrayPool.clear();
     }
+
+    @Test
+    void adoptedAndDisownedStorage() {
+        NdArray before = NdArray.zeros(DType.F32, N);
+        assertFalse(ArrayPool.adopt(before), "no recording open");
+        try (ArrayPool.Recording r = ArrayPool.record()) {
+            assertFalse(ArrayPool.adopt(NdArray.zeros(DType.F32, ArrayPool.MIN_LENGTH - 1)), "small arrays are not tracked");
+            assertFalse(ArrayPool.adopt(NdArray.zeros(DType.F64, N)), "only F32 is pooled");
+            assertTrue(ArrayPool.adopt(before));
+            assertTrue(r.recorded(before));
+            NdArray born = NdArray.zeros(DType.F32, N);
+            assertTrue(r.disown(born));
+            assertFalse(r.disown(born), "the same array twice");
+            assertFalse(r.release(born), "disowned storage never goes back to the pool");
+            assertTrue(r.release(before), "adopted storage does");
+        }
+        assertEquals(N, ArrayPool.heldFloats());
+    }
 }
