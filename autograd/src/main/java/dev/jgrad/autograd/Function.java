@@ -32,6 +32,7 @@ public abstract class Function {
     Tensor retained;          // output whose .grad the user asked to keep (retainGrad)
     boolean released;
     private boolean applied;
+    private boolean recording;
     private Tensor[] saved;
     private boolean saveResult;
     private Tensor result;
@@ -89,6 +90,7 @@ public abstract class Function {
                 record |= t.requiresGrad();
             }
         }
+        recording = record;
         NdArray out;
         try (NoGrad ignored = NoGrad.enter()) {
             out = forward(inputs);
@@ -120,6 +122,14 @@ public abstract class Function {
     }
 
     /** True when input {@code i} needs a gradient: backward may skip work for the others. */
+    /**
+     * Inside {@link #forward}: whether this application goes on the tape (grad mode on and some
+     * input requires grad), so the forward may make now what only the backward needs.
+     */
+    protected final boolean recorded() {
+        return recording;
+    }
+
     protected final boolean needsGrad(int i) {
         return next != null && next[i] != null;
     }

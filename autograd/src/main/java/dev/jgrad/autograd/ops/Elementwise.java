@@ -3,7 +3,10 @@ package dev.jgrad.autograd.ops;
 import dev.jgrad.autograd.Function;
 import dev.jgrad.autograd.GradMode;
 import dev.jgrad.autograd.Tensor;
+import dev.jgrad.tensor.ArrayPool;
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
 
 /**
  * Elementwise ops. Each backward sits under its forward and is written with Tensor ops, so it
@@ -227,13 +230,34 @@ public final class Elementwise {
 
     /** Exact GELU, x * Phi(x); d/dx = Phi(x) + x * phi(x). */
     public static final class Gelu extends Function {
+        /** GELU'(x), made by a recorded F32 forward in the same pass; the first backward takes it. */
+        private NdArray slope;
+
         @Override protected NdArray forward(Tensor... in) {
             save(in[0]);
-            return in[0].data().gelu();
+            NdArray x = in[0].data();
+            if (recorded() && x.dtype() == DType.F32 && x.isContiguous()) {
+                // The backward's factor costs little more here (the exp and erfc are shared)
+                // than the whole GELU' pass it would take there. Contiguous input only: a strided
+                // one runs the scalar kernel, and the output must not depend on recording.
+                NdArray y = NdArray.zeros(DType.F32, x.shape());
+                slope = NdArray.zeros(DType.F32, x.shape());
+                Backends.get().geluWithGrad(x, y, slope);
+                return y;
+            }
+            return x.gelu();
         }
 
         @Override protected Tensor[] backward(Tensor g) {
             Tensor x = saved(0);
+            if (slope != null && !GradMode.isEnabled() && g.shape().equals(x.shape())) {
+                // Multiplied in place and handed to the backward pass's recording (this node
+                // keeps no reference), so a leaf may keep it or the pool take it back.
+                NdArray d = slope;
+                slope = null;
+                ArrayPool.adopt(d);
+                return new Tensor[] {Tensor.of(d.mul(g.data(), d))};
+            }
             if (!GradMode.isEnabled() && g.shape().equals(x.shape())) {
                 // Outside createGraph: GELU'(x) times g in place, one array of the input's size
                 // instead of two (the same products, so the same bits).

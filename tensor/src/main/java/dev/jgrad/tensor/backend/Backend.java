@@ -97,6 +97,14 @@ public interface Backend {
     double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, NdArray dlogits);
 
     /**
+     * GELU of contiguous F32 {@code x} into {@code y} and GELU'(x) into {@code dydx} in one pass
+     * (all three the same shape, contiguous): the backward's factor made while x is in cache and
+     * the exp and erfc it shares with the forward are at hand. Bit-identical to
+     * {@code unary(GELU, x)} and {@code unary(GELU_GRAD, x)}.
+     */
+    void geluWithGrad(NdArray x, NdArray y, NdArray dydx);
+
+    /**
      * LayerNorm over the last dim of contiguous F32 (R, C) {@code x}: writes
      * {@code y = (x - mean) * rstd * w (+ b)} and the per-row {@code mean} and {@code rstd}
      * (both (R)) that the backward needs. {@code b} may be null.

@@ -317,6 +317,30 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void geluWithGrad(NdArray x, NdArray y, NdArray dydx) {
+        if (x.dtype() != DType.F32 || !x.isContiguous() || !y.shape().equals(x.shape())
+                || !dydx.shape().equals(x.shape()) || !y.isContiguous() || !dydx.isContiguous()) {
+            throw new IllegalArgumentException("geluWithGrad: needs contiguous F32 arrays of one shape, got x "
+                    + x.dtype() + " " + x.shape() + ", y " + y.shape() + ", dydx " + dydx.shape());
+        }
+        float[] xs = x.storageF32();
+        float[] ys = y.storageF32();
+        float[] ds = dydx.storageF32();
+        int xo = x.layout().offset();
+        int yo = y.layout().offset();
+        int dO = dydx.layout().offset();
+        boolean vec = simd;
+        Parallel.forRange(x.numel(), Strided.GRAIN, (lo, hi) -> {
+            if (vec) {
+                SimdKernels.geluWithGrad(xs, xo + lo, ys, yo + lo, ds, dO + lo, hi - lo);
+            } else {
+                ScalarKernels.unaryF32(UnaryOp.GELU, xs, xo + lo, 1, ys, yo + lo, hi - lo);
+                ScalarKernels.unaryF32(UnaryOp.GELU_GRAD, xs, xo + lo, 1, ds, dO + lo, hi - lo);
+            }
+        });
+    }
+
+    @Override
     public void layerNormForward(NdArray x, NdArray w, NdArray b, double eps, NdArray y, NdArray mean, NdArray rstd) {
         int c = x.size(-1);
         int r = c == 0 ? 0 : x.numel() / c;

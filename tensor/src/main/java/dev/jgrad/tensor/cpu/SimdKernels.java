@@ -106,24 +106,46 @@ public final class SimdKernels {
         return i;
     }
 
+    // GELU and GELU' alone run the pass that makes both and leave the other in an L1 scratch
+    // chunk: a few operations more than a pass of their own, and one copy of the polynomial text
+    // instead of two more (why the text is repeated at all: the note on the two passes below).
     private static int loopGelu(float[] x, int ox, float[] out, int oo, int bound) {
         float[] e = new float[Math.min(bound, CHUNK)];   // scratch, so out may alias x
+        float[] unused = new float[e.length];
         for (int c = 0; c < bound; c += CHUNK) {
             int end = Math.min(bound, c + CHUNK);
             expOfMinusHalfSquare(x, ox, e, c, end);
-            geluTail(x, ox, e, c, end, out, oo);
+            geluBothTail(x, ox, e, c, end, out, oo, unused, -c);
         }
         return bound;
     }
 
     private static int loopGeluGrad(float[] x, int ox, float[] out, int oo, int bound) {
         float[] e = new float[Math.min(bound, CHUNK)];   // scratch, so out may alias x
+        float[] unused = new float[e.length];
         for (int c = 0; c < bound; c += CHUNK) {
             int end = Math.min(bound, c + CHUNK);
             expOfMinusHalfSquare(x, ox, e, c, end);
-            geluGradTail(x, ox, e, c, end, out, oo);
+            geluBothTail(x, ox, e, c, end, unused, -c, out, oo);
         }
         return bound;
+    }
+
+    /**
+     * GELU into y and GELU' into d in one pass over contiguous x (the backward's factor made by
+     * the forward): one exp(-x^2/2) and one erfc per element serve both, so the pair costs little
+     * more than GELU alone. The same operations as the separate loops, so the same bits.
+     */
+    public static void geluWithGrad(float[] x, int ox, float[] y, int oy, float[] d, int od, int n) {
+        int bound = S.loopBound(n);
+        float[] e = new float[Math.min(bound, CHUNK)];
+        for (int c = 0; c < bound; c += CHUNK) {
+            int end = Math.min(bound, c + CHUNK);
+            expOfMinusHalfSquare(x, ox, e, c, end);
+            geluBothTail(x, ox, e, c, end, y, oy, d, od);
+        }
+        ScalarKernels.unaryF32(UnaryOp.GELU, x, ox + bound, 1, y, oy + bound, n - bound);
+        ScalarKernels.unaryF32(UnaryOp.GELU_GRAD, x, ox + bound, 1, d, od + bound, n - bound);
     }
 
     private static int loopErf(float[] x, int ox, float[] out, int oo, int bound) {
@@ -159,7 +181,7 @@ public final class SimdKernels {
     // than its inlining limit (325 bytes of bytecode): with both in one unit it exceeded its
     // node budget (NodeCountInliningCutoff), left some vector helpers un-inlined, and those run
     // the Vector API's scalar fallback, 10-60x slower depending on JIT timing. That is also why
-    // the three second passes (geluTail, geluGradTail, erfTail) repeat the same polynomial text
+    // the two second passes (geluBothTail, erfTail) repeat the same polynomial text
     // rather than call a shared helper: the helper would shrink them under the limit again.
     private static final FloatVector F_TWO = FloatVector.broadcast(S, 2f);
     private static final FloatVector F_P9 = FloatVector.broadcast(S, 0.17087277f);
@@ -188,8 +210,9 @@ public final class SimdKernels {
     private static final FloatVector X_C3 = FloatVector.broadcast(S, 1f / 6f);
     private static final FloatVector X_C2 = FloatVector.broadcast(S, 0.5f);
 
-    /** Second pass of GELU, given e = exp(-x^2/2). */
-    private static void geluTail(float[] x, int ox, float[] e, int from, int to, float[] out, int oo) {
+    /** Second pass of GELU and GELU' together, given e = exp(-x^2/2). */
+    private static void geluBothTail(float[] x, int ox, float[] e, int from, int to, float[] y, int oy, float[] dy,
+                                     int od) {
         for (int i = from; i < to; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, ox + i);
             FloatVector em = FloatVector.fromArray(S, e, i - from);
@@ -208,59 +231,22 @@ public final class SimdKernels {
                 p = t.fma(p, F_P2);
                 p = t.fma(p, F_P1);
                 p = t.fma(p, F_P0);
-                FloatVector d = p.sub(-0.63f);
-                FloatVector q = d.fma(X_C10, X_C9);
-                q = d.fma(q, X_C8);
-                q = d.fma(q, X_C7);
-                q = d.fma(q, X_C6);
-                q = d.fma(q, X_C5);
-                q = d.fma(q, X_C4);
-                q = d.fma(q, X_C3);
-                q = d.fma(q, X_C2);
-                q = d.fma(q, E_ONE);
-                q = d.fma(q, E_ONE).mul(X_SCALE);
+                FloatVector dd = p.sub(-0.63f);
+                FloatVector q = dd.fma(X_C10, X_C9);
+                q = dd.fma(q, X_C8);
+                q = dd.fma(q, X_C7);
+                q = dd.fma(q, X_C6);
+                q = dd.fma(q, X_C5);
+                q = dd.fma(q, X_C4);
+                q = dd.fma(q, X_C3);
+                q = dd.fma(q, X_C2);
+                q = dd.fma(q, E_ONE);
+                q = dd.fma(q, E_ONE).mul(X_SCALE);
                 FloatVector c = t.mul(em).mul(q).mul(E_ONE.sub(lo));
                 FloatVector phi = c.blend(F_TWO.sub(c), v.compare(VectorOperators.GT, 0f));
-                v.mul(0.5f).mul(phi).intoArray(out, oo + i);
-            }
-        }
-    }
-
-    /** Second pass of GELU', given e = exp(-x^2/2). */
-    private static void geluGradTail(float[] x, int ox, float[] e, int from, int to, float[] out, int oo) {
-        for (int i = from; i < to; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, ox + i);
-            FloatVector em = FloatVector.fromArray(S, e, i - from);
-            FloatVector xx = v.mul(v);
-            FloatVector lo = v.fma(v, xx.neg()).mul(0.5f);
-            FloatVector z = v.abs().mul(SQRT1_2);
-            FloatVector t = E_ONE.div(z.mul(0.5f).add(1f));
-            {
-                // erfc fit exponent P(t), then exp(P) by its Taylor series about -0.63 (P stays in [-1.27, 0.01])
-                FloatVector p = t.fma(F_P9, F_P8);
-                p = t.fma(p, F_P7);
-                p = t.fma(p, F_P6);
-                p = t.fma(p, F_P5);
-                p = t.fma(p, F_P4);
-                p = t.fma(p, F_P3);
-                p = t.fma(p, F_P2);
-                p = t.fma(p, F_P1);
-                p = t.fma(p, F_P0);
-                FloatVector d = p.sub(-0.63f);
-                FloatVector q = d.fma(X_C10, X_C9);
-                q = d.fma(q, X_C8);
-                q = d.fma(q, X_C7);
-                q = d.fma(q, X_C6);
-                q = d.fma(q, X_C5);
-                q = d.fma(q, X_C4);
-                q = d.fma(q, X_C3);
-                q = d.fma(q, X_C2);
-                q = d.fma(q, E_ONE);
-                q = d.fma(q, E_ONE).mul(X_SCALE);
-                FloatVector c = t.mul(em).mul(q).mul(E_ONE.sub(lo));
-                FloatVector cdf = c.blend(F_TWO.sub(c), v.compare(VectorOperators.GT, 0f)).mul(0.5f);
+                v.mul(0.5f).mul(phi).intoArray(y, oy + i);
                 FloatVector pdf = em.mul(E_ONE.sub(lo)).mul(INV_SQRT_2PI);
-                v.fma(pdf, cdf).intoArray(out, oo + i);
+                v.fma(pdf, phi.mul(0.5f)).intoArray(dy, od + i);
             }
         }
     }

@@ -107,6 +107,34 @@ class SimdTwinTest {
         }
     }
 
+    /**
+     * The fused GELU + GELU' pass gives the bits of the two separate unary kernels, SIMD and
+     * scalar, on lengths with vector tails, across chunks and split over threads; wide inputs so
+     * that both tails of erfc are reached. An offset view checks the offsets.
+     */
+    @Test
+    void geluWithGradMatchesTheSeparateKernels() {
+        CpuBackend backend = new CpuBackend();
+        int before = Parallel.threads();
+        for (boolean simd : new boolean[] {true, false}) {
+            CpuBackend.useSimd(simd);
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int n : new int[] {0, 1, 15, 16, N, 3000, 70001}) {
+                    NdArray big = NdArray.randn(new Generator(n), DType.F32, n + 3).mul(4.0);
+                    NdArray x = big.slice(0, 3, n + 3, 1);
+                    NdArray y = NdArray.zeros(DType.F32, n);
+                    NdArray d = NdArray.zeros(DType.F32, n);
+                    backend.geluWithGrad(x, y, d);
+                    String at = "simd " + simd + ", threads " + threads + ", n " + n;
+                    assertArrayEquals(x.gelu().toFloatArray(), y.toFloatArray(), "gelu, " + at);
+                    assertArrayEquals(x.geluGrad().toFloatArray(), d.toFloatArray(), "gelu', " + at);
+                }
+            }
+        }
+        Parallel.setThreads(before);
+    }
+
     @Test
     void binaryKernelsAreExactForEveryStridePattern() {
         float[] a = values(1, -3, 3);
