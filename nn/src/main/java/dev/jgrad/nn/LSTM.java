@@ -6,6 +6,7 @@ import dev.jgrad.autograd.Tensor;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.PackedMatrix;
 
 /**
  * A multi-layer LSTM (Hochreiter and Schmidhuber 1997) with PyTorch's gate order (input,
@@ -171,7 +172,9 @@ public final class LSTM extends Module {
                 throw new IllegalArgumentException("LSTMSequence: expects pre (B, T, 4H) and W_hh (4H, H), got "
                         + pre.shape() + " and " + whh.shape());
             }
-            NdArray whhT = whh.t().contiguous();           // (H, 4H): the small-row GEMM reads B by rows
+            // (H, 4H), packed once for all T products: read in place, each step's product would
+            // walk W_hh's 2.4 MB (H = 384) with a stride the prefetcher cannot follow.
+            PackedMatrix whhT = whh.t().pack();
             NdArray out = NdArray.zeros(pre.dtype(), 2, b, t, hid);
             sig = new NdArray[t];
             tanhG = new NdArray[t];
@@ -284,6 +287,7 @@ public final class LSTM extends Module {
             NdArray gc = grad.select(0, 1);
             NdArray dPre = NdArray.zeros(whh.dtype(), b, t, 4 * hid);
             NdArray u = NdArray.zeros(whh.dtype(), b, hid);                        // scratch
+            PackedMatrix whhPacked = whh.pack();                                   // (4H, H), for all T products
             NdArray dh = null;                                                     // from step s + 1 into h[s + 1]
             NdArray dc = null;
             for (int s = t - 1; s >= 0; s--) {
@@ -308,7 +312,7 @@ public final class LSTM extends Module {
                 f.sub(u, u).mul(cPrev, u).mul(dcs, dGates.narrow(1, hid, hid));
                 g.mul(g, u);                                                       // d g = dc i (1 - g²)
                 u.mul(-1, u).add(1, u).mul(i, u).mul(dcs, dGates.narrow(1, 2 * hid, hid));
-                dh = dGates.matmul(whh);                                           // (B, H)
+                dh = dGates.matmul(whhPacked);                                     // (B, H)
                 dc = dcs.mul(f, dcs);
             }
             NdArray dWhh = null;

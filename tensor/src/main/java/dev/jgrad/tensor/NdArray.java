@@ -745,6 +745,45 @@ public final class NdArray {
     }
 
     /**
+     * This 2-D matrix (K, N), copied into the layout the backend's products read fastest, for
+     * many products {@code a.matmul(packed)} with the same right-hand side (see
+     * {@link PackedMatrix}).
+     */
+    public PackedMatrix pack() {
+        if (rank() != 2) {
+            throw new IllegalArgumentException("pack: expects a 2-D matrix, got shape " + shape());
+        }
+        return backend().pack(this);
+    }
+
+    /** This (M, K) times a packed (K, N): a new (M, N), bit-identical to {@code matmul} with its source. */
+    public NdArray matmul(PackedMatrix other) {
+        checkPackedProduct(other);
+        NdArray out = zeros(dtype, size(0), other.cols());
+        backend().matmulInto(this, other, out, false);
+        return out;
+    }
+
+    /** As {@link #matmul(PackedMatrix)}, written into {@code out}: contiguous (M, N), same dtype. Returns out. */
+    public NdArray matmul(PackedMatrix other, NdArray out) {
+        checkPackedProduct(other);
+        if (!out.shape().equals(Shape.of(size(0), other.cols())) || out.dtype() != dtype || !out.isContiguous()) {
+            throw new IllegalArgumentException("matmul: out must be a contiguous " + dtype + " (" + size(0) + ", "
+                    + other.cols() + "), got " + out.dtype() + " " + out.shape()
+                    + (out.isContiguous() ? "" : " (not contiguous)"));
+        }
+        backend().matmulInto(this, other, out, false);
+        return out;
+    }
+
+    private void checkPackedProduct(PackedMatrix b) {
+        if (rank() != 2 || size(1) != b.rows() || dtype != b.dtype()) {
+            throw new IllegalArgumentException("matmul: " + dtype + " " + shape() + " times packed " + b.dtype()
+                    + " (" + b.rows() + ", " + b.cols() + "): expects a 2-D (M, " + b.rows() + ") of the same dtype");
+        }
+    }
+
+    /**
      * {@code input + mat1 · mat2} for 2-D (n, m) x (m, p), {@code input} broadcast to (n, p):
      * PyTorch's {@code addmm}. The product is accumulated onto the broadcast input (a linear
      * layer's bias) instead of being added in a second pass.

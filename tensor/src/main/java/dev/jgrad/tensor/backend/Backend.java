@@ -2,6 +2,7 @@ package dev.jgrad.tensor.backend;
 
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.PackedMatrix;
 
 /**
  * The primitive kernels every backend provides. {@link NdArray} validates shapes, dims and
@@ -53,6 +54,24 @@ public interface Backend {
      * contiguous (..., M, N) array of the same dtype that shares no storage with a or b.
      */
     void matmulInto(NdArray a, NdArray b, NdArray out, boolean accumulate);
+
+    /**
+     * A copy of the 2-D {@code b} (K, N) for repeated products (see {@link PackedMatrix}). This
+     * default keeps a plain contiguous copy; a backend with a faster layout overrides both this
+     * and {@link #matmulInto(NdArray, PackedMatrix, NdArray, boolean)}.
+     */
+    default PackedMatrix pack(NdArray b) {
+        return new PackedMatrix(b.dtype(), b.size(0), b.size(1), b.copy());
+    }
+
+    /**
+     * {@code out} (M, N) = a (M, K) x b, or += with {@code accumulate}: a 2-D, out contiguous
+     * (M, N), same dtype, shapes checked by the caller. Bit-identical to the product with the
+     * matrix b was packed from.
+     */
+    default void matmulInto(NdArray a, PackedMatrix b, NdArray out, boolean accumulate) {
+        matmulInto(a, (NdArray) b.data(), out, accumulate);
+    }
 
     /** Softmax (or log-softmax) along {@code dim}, max-subtracted. */
     NdArray softmax(NdArray x, int dim, boolean log);

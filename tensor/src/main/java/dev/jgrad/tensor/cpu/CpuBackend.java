@@ -3,6 +3,7 @@ package dev.jgrad.tensor.cpu;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Layout;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.PackedMatrix;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.backend.Backend;
 import dev.jgrad.tensor.backend.BinaryOp;
@@ -610,6 +611,36 @@ public final class CpuBackend implements Backend {
         NdArray out = NdArray.zeros(a.dtype(), outDims);
         matmulInto(a, b, out, false);
         return out;
+    }
+
+    @Override
+    public PackedMatrix pack(NdArray b) {
+        if (b.dtype() != DType.F32) {
+            return new PackedMatrix(b.dtype(), b.size(0), b.size(1), b.copy());
+        }
+        int[] st = b.layout().strides();
+        return new PackedMatrix(DType.F32, b.size(0), b.size(1),
+                MatmulKernels.panels(b.storageF32(), b.layout().offset(), st[0], st[1], b.size(0), b.size(1)));
+    }
+
+    @Override
+    public void matmulInto(NdArray a, PackedMatrix b, NdArray out, boolean accumulate) {
+        if (!(b.data() instanceof float[] p)) {
+            matmulInto(a, (NdArray) b.data(), out, accumulate);
+            return;
+        }
+        int k = b.rows();
+        int n = b.cols();
+        if (!simd) {
+            // The oracle reads plain rows: unpack (only the scalar-twin mode comes here).
+            NdArray plain = NdArray.zeros(DType.F32, k, n);
+            MatmulKernels.unpanel(p, k, n, plain.storageF32());
+            matmulInto(a, plain, out, accumulate);
+            return;
+        }
+        int[] as = a.layout().strides();
+        MatmulKernels.panelProduct(a.storageF32(), a.layout().offset(), as[0], as[1], p, k, n, out.storageF32(),
+                out.layout().offset(), n, a.size(0), accumulate, true);
     }
 
     @Override

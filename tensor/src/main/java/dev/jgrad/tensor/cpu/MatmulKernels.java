@@ -107,6 +107,67 @@ public final class MatmulKernels {
         }
     }
 
+    /** Columns per panel of a {@link #panels packed} right-hand side: the width of the widest tile. */
+    public static final int PANEL = 2 * L;
+
+    /**
+     * B (k, n), any strides, copied as panels of {@link #PANEL} columns: panel p holds columns
+     * [p PANEL, p PANEL + w), w = min(PANEL, n - p PANEL), row after row (w floats each) from
+     * offset p PANEL k. {@link #panelProduct} then reads B front to back.
+     */
+    public static float[] panels(float[] b, int bo, int sbk, int sbn, int k, int n) {
+        float[] p = new float[k * n];
+        for (int j0 = 0; j0 < n; j0 += PANEL) {
+            int w = Math.min(PANEL, n - j0);
+            for (int kk = 0; kk < k; kk++) {
+                int src = bo + kk * sbk + j0 * sbn;
+                int dst = j0 * k + kk * w;
+                if (sbn == 1) {
+                    System.arraycopy(b, src, p, dst, w);
+                } else {
+                    for (int j = 0; j < w; j++) {
+                        p[dst + j] = b[src + j * sbn];
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    /** The inverse of {@link #panels}: B (k, n) row-major into {@code out}. */
+    public static void unpanel(float[] p, int k, int n, float[] out) {
+        for (int j0 = 0; j0 < n; j0 += PANEL) {
+            int w = Math.min(PANEL, n - j0);
+            for (int kk = 0; kk < k; kk++) {
+                System.arraycopy(p, j0 * k + kk * w, out, kk * n + j0, w);
+            }
+        }
+    }
+
+    /**
+     * C (m, n) = A x B, or += with accumulate, B given as {@link #panels}: {@link #simd} panel by
+     * panel, so the same FMA chains as every other path (the same bits). With the pool, each
+     * thread takes one contiguous run of panels, and from one product to the next (an LSTM's
+     * time steps) it finds its share of B still in its own L2.
+     */
+    public static void panelProduct(float[] a, int ao, int sam, int sak, float[] p, int k, int n, float[] c, int co,
+                                    int ldc, int m, boolean accumulate, boolean parallel) {
+        int count = (n + PANEL - 1) / PANEL;
+        Parallel.Range run = (lo, hi) -> {
+            for (int q = lo; q < hi; q++) {
+                int j0 = q * PANEL;
+                int w = Math.min(PANEL, n - j0);
+                simd(a, ao, sam, sak, p, j0 * k, w, c, co + j0, ldc, w, k, 0, m, accumulate);
+            }
+        };
+        int threads = Parallel.threads();
+        if (parallel && threads > 1 && (long) m * n * k >= Gemm.PARALLEL_MIN) {
+            Parallel.forRange(count, (count + threads - 1) / threads, run);
+        } else {
+            run.run(0, count);
+        }
+    }
+
     /** Whether the machine has registers for 8 x 2 accumulators (AVX-512's 32; AVX2's 16 do not). */
     private static final boolean WIDE = L >= 16;
 

@@ -1,0 +1,94 @@
+package dev.jgrad.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgrad.tensor.cpu.CpuBackend;
+import dev.jgrad.tensor.cpu.Parallel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Products with a packed right-hand side give the bits of the product with its source, on every path. */
+class PackedMatrixTest {
+    private final int threadsBefore = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        CpuBackend.useSimd(true);
+        Parallel.setThreads(threadsBefore);
+    }
+
+    /**
+     * m, k, n: an LSTM step's product (big enough for the pool), few rows with whole and partial
+     * vectors of columns, more rows than the unpacked kernel takes (the packed GEMM then runs on
+     * the source), a single row, and empty dims.
+     */
+    private static final int[][] SHAPES = {
+        {32, 384, 1536}, {32, 1536, 384}, {5, 7, 3}, {9, 33, 48}, {70, 33, 50}, {1, 10, 40}, {0, 4, 5}, {3, 0, 5},
+        {3, 4, 0},
+    };
+
+    @Test
+    void productsMatchTheSourceBitForBit() {
+        for (boolean simd : new boolean[] {true, false}) {
+            CpuBackend.useSimd(simd);
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] s : SHAPES) {
+                    Generator g = new Generator(s[0] * 31 + s[2]);
+                    // A with a row stride of its own (a slice), B both as given and as a transposed view.
+                    NdArray a = NdArray.randn(g, DType.F32, s[0], s[1] + 2).narrow(1, 1, s[1]);
+                    NdArray b = NdArray.randn(g, DType.F32, s[1], s[2]);
+                    NdArray bt = NdArray.randn(g, DType.F32, s[2], s[1]).t();
+                    String at = "simd " + simd + ", threads " + threads + ", " + s[0] + "x" + s[1] + "x" + s[2];
+                    for (NdArray rhs : new NdArray[] {b, bt}) {
+                        float[] want = a.matmul(rhs).toFloatArray();
+                        PackedMatrix p = rhs.pack();
+                        assertArrayEquals(want, a.matmul(p).toFloatArray(), at);
+                        NdArray out = NdArray.full(DType.F32, 7, s[0], s[2]);
+                        assertArrayEquals(want, a.matmul(p, out).toFloatArray(), at + ", out=");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void packingCopiesTheValues() {
+        Generator g = new Generator(3);
+        NdArray a = NdArray.randn(g, DType.F32, 4, 40);
+        NdArray b = NdArray.randn(g, DType.F32, 40, 48);
+        NdArray before = b.copy();
+        PackedMatrix p = b.pack();
+        b.mul(2.0, b);   // a later write to the source
+        assertArrayEquals(a.matmul(before).toFloatArray(), a.matmul(p).toFloatArray());
+    }
+
+    @Test
+    void otherDtypesKeepAPlainCopy() {
+        Generator g = new Generator(4);
+        NdArray a = NdArray.randn(g, DType.F64, 3, 6);
+        NdArray b = NdArray.randn(g, DType.F64, 6, 5);
+        PackedMatrix p = b.pack();
+        assertEquals(DType.F64, p.dtype());
+        assertArrayEquals(a.matmul(b).toDoubleArray(), a.matmul(p).toDoubleArray());
+    }
+
+    @Test
+    void badShapesAreClearErrors() {
+        NdArray b = NdArray.zeros(DType.F32, 4, 5);
+        var e = assertThrows(IllegalArgumentException.class, () -> NdArray.zeros(DType.F32, 4).pack());
+        assertTrue(e.getMessage().contains("pack") && e.getMessage().contains("(4,)"), e.getMessage());
+        PackedMatrix p = b.pack();
+        e = assertThrows(IllegalArgumentException.class, () -> NdArray.zeros(DType.F32, 2, 3).matmul(p));
+        assertTrue(e.getMessage().contains("matmul") && e.getMessage().contains("(2, 3)")
+                && e.getMessage().contains("(4, 5)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> NdArray.zeros(DType.F64, 2, 4).matmul(p));
+        assertTrue(e.getMessage().contains("F64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NdArray.zeros(DType.F32, 2, 4).matmul(p, NdArray.zeros(DType.F32, 5, 2).t()));
+        assertTrue(e.getMessage().contains("not contiguous"), e.getMessage());
+    }
+}
