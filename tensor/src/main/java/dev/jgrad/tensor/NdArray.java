@@ -756,7 +756,10 @@ public final class NdArray {
         return backend().pack(this);
     }
 
-    /** This (M, K) times a packed (K, N): a new (M, N), bit-identical to {@code matmul} with its source. */
+    /**
+     * This (M, K) times a packed (K, N): a new (M, N), the bits of {@code matmul} with its source
+     * (see {@link PackedMatrix} for the one exception).
+     */
     public NdArray matmul(PackedMatrix other) {
         checkPackedProduct(other);
         NdArray out = zeros(dtype, size(0), other.cols());

@@ -7,7 +7,9 @@ package dev.jgrad.tensor;
  * stride of N floats apart, which the hardware prefetcher cannot follow once B outgrows L2
  * (W_hh at H = 384 is 2.4 MB); the packed copy is read front to back. Made by
  * {@link NdArray#pack()}, which copies: later writes to the source do not show. Products through
- * it ({@link NdArray#matmul(PackedMatrix)}) are bit-identical to products with the source.
+ * it ({@link NdArray#matmul(PackedMatrix)}) are bit-identical to products with a contiguous copy
+ * of the source, and so with the source itself, except where one or two rows meet a transposed
+ * source: matmul takes dot products there, summed in another order (last bits only).
  */
 public final class PackedMatrix {
     private final DType dtype;

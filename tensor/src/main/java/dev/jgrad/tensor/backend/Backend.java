@@ -66,8 +66,8 @@ public interface Backend {
 
     /**
      * {@code out} (M, N) = a (M, K) x b, or += with {@code accumulate}: a 2-D, out contiguous
-     * (M, N), same dtype, shapes checked by the caller. Bit-identical to the product with the
-     * matrix b was packed from.
+     * (M, N), same dtype, shapes checked by the caller. Bit-identical to the product with a
+     * contiguous copy of the matrix b was packed from.
      */
     default void matmulInto(NdArray a, PackedMatrix b, NdArray out, boolean accumulate) {
         matmulInto(a, (NdArray) b.data(), out, accumulate);
