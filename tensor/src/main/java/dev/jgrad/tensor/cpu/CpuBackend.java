@@ -304,7 +304,7 @@ public final class CpuBackend implements Backend {
                     java.util.Arrays.fill(d, dOff + i * v, dOff + (i + 1) * v, 0f);
                     continue;
                 }
-                float lse = vec ? SimdKernels.softmax(x, xo + i * v, d, dOff + i * v, v, false)
+                float lse = vec ? SimdKernels.softmax(x, xo + i * v, d, dOff + i * v, v, false, true)
                         : ScalarKernels.softmaxF32(x, xo + i * v, d, dOff + i * v, v, false);
                 d[dOff + i * v + t] -= 1f;
                 rowLoss[i] = (double) lse - x[xo + i * v + t];

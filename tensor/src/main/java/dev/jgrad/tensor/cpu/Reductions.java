@@ -264,7 +264,7 @@ final class Reductions {
         return alongLastDim(x, dim, x.dtype(), (in, off, out, oo, n) -> {
             if (x.dtype() == DType.F32) {
                 if (simd) {
-                    SimdKernels.softmax(in.storageF32(), off, out.storageF32(), oo, n, log);
+                    SimdKernels.softmax(in.storageF32(), off, out.storageF32(), oo, n, log, false);
                 } else {
                     ScalarKernels.softmaxF32(in.storageF32(), off, out.storageF32(), oo, n, log);
                 }

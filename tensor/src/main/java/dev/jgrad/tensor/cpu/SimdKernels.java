@@ -650,22 +650,23 @@ public final class SimdKernels {
     }
 
     /**
-     * Softmax or log-softmax of a contiguous row, max-subtracted; returns the row's logsumexp
-     * (cross-entropy's loss needs it, and it costs nothing here).
+     * Softmax or log-softmax of a contiguous row, max-subtracted. Returns the row's logsumexp when
+     * {@code log} or {@code lse} (cross-entropy's loss needs it), else NaN: its Math.log was a
+     * fifth of a 64-column row's time (3072 x 64 rows into a reused array: 175-186 -> 142-149 µs).
      */
-    public static float softmax(float[] x, int off, float[] out, int oo, int n, boolean log) {
+    public static float softmax(float[] x, int off, float[] out, int oo, int n, boolean log, boolean lse) {
         float m = shiftMax(x, off, n);
         float s = expSum(x, off, m, log ? null : out, oo, n);
         int bound = S.loopBound(n);
-        float lse = m + (float) Math.log(s);
+        float logSum = log || lse ? m + (float) Math.log(s) : Float.NaN;
         int i = 0;
         if (log) {
-            FloatVector vs = FloatVector.broadcast(S, lse);
+            FloatVector vs = FloatVector.broadcast(S, logSum);
             for (; i < bound; i += L) {
                 FloatVector.fromArray(S, x, off + i).sub(vs).intoArray(out, oo + i);
             }
             for (; i < n; i++) {
-                out[oo + i] = x[off + i] - lse;
+                out[oo + i] = x[off + i] - logSum;
             }
         } else {
             FloatVector vi = FloatVector.broadcast(S, 1f / s);
@@ -676,7 +677,7 @@ public final class SimdKernels {
                 out[oo + i] *= 1f / s;
             }
         }
-        return lse;
+        return logSum;
     }
 
     /**

@@ -167,9 +167,13 @@ class SimdTwinTest {
         for (boolean log : new boolean[] {false, true}) {
             float[] simd = new float[N];
             float[] twin = new float[N];
-            SimdKernels.softmax(x, 0, simd, 0, N, log);
-            ScalarKernels.softmaxF32(x, 0, twin, 0, N, log);
+            float lse = SimdKernels.softmax(x, 0, simd, 0, N, log, true);
+            float twinLse = ScalarKernels.softmaxF32(x, 0, twin, 0, N, log);
             assertArrayEquals(twin, simd, log ? 1e-5f : 1e-7f);
+            assertEquals(twinLse, lse, 1e-5, "logsumexp, log " + log);
+            float[] again = new float[N];
+            SimdKernels.softmax(x, 0, again, 0, N, log, false);
+            assertArrayEquals(simd, again, "the output does not depend on asking for the logsumexp");
         }
     }
 
@@ -192,7 +196,7 @@ class SimdTwinTest {
                     for (boolean log : new boolean[] {false, true}) {
                         float[] simd = new float[n];
                         float[] twin = new float[n];
-                        SimdKernels.softmax(x, 0, simd, 0, n, log);
+                        SimdKernels.softmax(x, 0, simd, 0, n, log, false);
                         ScalarKernels.softmaxF32(x, 0, twin, 0, n, log);
                         assertArrayEquals(twin, simd, 1e-5f, "softmax n=" + n + " at " + at + " = " + special);
                     }
