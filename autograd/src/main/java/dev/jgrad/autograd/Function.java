@@ -121,7 +121,6 @@ public abstract class Function {
         return r;
     }
 
-    /** True when input {@code i} needs a gradient: backward may skip work for the others. */
     /**
      * Inside {@link #forward}: whether this application goes on the tape (grad mode on and some
      * input requires grad), so the forward may make now what only the backward needs.
@@ -130,6 +129,7 @@ public abstract class Function {
         return recording;
     }
 
+    /** True when input {@code i} needs a gradient: backward may skip work for the others. */
     protected final boolean needsGrad(int i) {
         return next != null && next[i] != null;
     }

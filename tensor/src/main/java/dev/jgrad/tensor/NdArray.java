@@ -770,11 +770,12 @@ public final class NdArray {
     /** As {@link #matmul(PackedMatrix)}, written into {@code out}: contiguous (M, N), same dtype. Returns out. */
     public NdArray matmul(PackedMatrix other, NdArray out) {
         checkPackedProduct(other);
-        if (!out.shape().equals(Shape.of(size(0), other.cols())) || out.dtype() != dtype || !out.isContiguous()) {
-            throw new IllegalArgumentException("matmul: out must be a contiguous " + dtype + " (" + size(0) + ", "
-                    + other.cols() + "), got " + out.dtype() + " " + out.shape()
-                    + (out.isContiguous() ? "" : " (not contiguous)"));
+        OutArguments.check("matmul", out, Shape.of(size(0), other.cols()), dtype);
+        if (!out.isContiguous()) {
+            throw new IllegalArgumentException("matmul: out " + out.shape() + " with a packed operand must be"
+                    + " contiguous (not contiguous: strides " + java.util.Arrays.toString(out.layout().strides()) + ")");
         }
+        OutArguments.noOverlap("matmul", out, this, false);
         backend().matmulInto(this, other, out, false);
         return out;
     }

@@ -98,5 +98,12 @@ class PackedMatrixTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> NdArray.zeros(DType.F32, 2, 4).matmul(p, NdArray.zeros(DType.F32, 5, 2).t()));
         assertTrue(e.getMessage().contains("not contiguous"), e.getMessage());
+        NdArray flat = NdArray.zeros(DType.F32, 18);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> flat.narrow(0, 0, 8).reshape(2, 4).matmul(p, flat.narrow(0, 4, 10).reshape(2, 5)));
+        assertTrue(e.getMessage().contains("overlaps"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NdArray.zeros(DType.F32, 2, 4).matmul(p, NdArray.zeros(DType.F32, 2, 6)));
+        assertTrue(e.getMessage().contains("matmul") && e.getMessage().contains("(2, 6)"), e.getMessage());
     }
 }
