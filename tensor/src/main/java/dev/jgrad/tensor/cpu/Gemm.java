@@ -461,9 +461,10 @@ final class Gemm {
 
     /** A rows [0, rows) x k [0, kc) into one k-major sliver: for each p, MR values (zero past rows). */
     static void packA(float[] a, int base, int sam, int sak, int rows, int kc, float[] pa, int out) {
-        if (rows == MR && sam == 1) {
+        if (rows == MR && sam == 1 && L >= MR) {
             // A^T x B (a weight gradient): the MR values of each p lie side by side. Masked, so no
             // lane strays into the neighbouring sliver, which another thread may be packing.
+            // 128-bit vectors (4 lanes, NEON) hold less than a sliver of 6: the loop below.
             for (int p = 0; p < kc; p++) {
                 FloatVector.fromArray(S, a, base + p * sak, SLIVER).intoArray(pa, out + p * MR, SLIVER);
             }

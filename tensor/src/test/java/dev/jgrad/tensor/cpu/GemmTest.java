@@ -204,7 +204,8 @@ class GemmTest {
         SplittableRandom r = new SplittableRandom(12);
         int m = Gemm.SMALL_M - 3;
         int k = 2 * Gemm.KC + 5;
-        int n = 8 * Gemm.NR + SimdKernels.L;
+        // At least 8 whole slivers and a half one, and wide enough to go parallel for any vector width.
+        int n = Math.max(8, (int) (Gemm.PARALLEL_MIN / ((long) m * k) / Gemm.NR + 1)) * Gemm.NR + SimdKernels.L;
         int ldc = n + 7;
         assertTrue((long) m * n * k >= Gemm.PARALLEL_MIN, "the shape must be big enough to go parallel");
         float[] a = random(r, m * k);
