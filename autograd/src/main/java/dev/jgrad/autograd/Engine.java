@@ -54,7 +54,8 @@ final class Engine {
                             + " does not require grad and has no grad_fn");
                 }
                 if (root.isLeaf()) {
-                    deliverLeaf(root, seeds[r], captureIndex, captured, createGraph, false);
+                    deliverLeaf(root, seeds[r], captured == null ? null : captureIndex.get(root), captured, createGraph,
+                            false);
                 } else {
                     merge(pending, owned, root.gradFn(), seeds[r], createGraph, recycler);
                 }
@@ -109,8 +110,7 @@ final class Engine {
                         Tensor leaf = (Tensor) edge;
                         Integer li = captured == null ? null : captureIndex.get(leaf);
                         boolean first = captured == null ? leaf.grad() == null : li != null && captured[li] == null;
-                        deliverLeaf(leaf, gi, captureIndex, captured, createGraph,
-                                first && recycler.steal(gi, grads, f.next, i));
+                        deliverLeaf(leaf, gi, li, captured, createGraph, first && recycler.steal(gi, grads, f.next, i));
                     }
                     summed[i] = gi;
                 }
@@ -261,11 +261,14 @@ final class Engine {
         }
     }
 
-    /** With {@code steal} the leaf keeps g's storage as its first gradient (see {@link Recycler#steal}). */
-    private static void deliverLeaf(Tensor leaf, Tensor g, Map<Object, Integer> captureIndex, Tensor[] captured,
-                                    boolean createGraph, boolean steal) {
+    /**
+     * A leaf's gradient into its .grad, or with {@code captured} into slot {@code ci} (null: the
+     * leaf is not captured). With {@code steal} it keeps g's storage as its first gradient (see
+     * {@link Recycler#steal}).
+     */
+    private static void deliverLeaf(Tensor leaf, Tensor g, Integer ci, Tensor[] captured, boolean createGraph,
+                                    boolean steal) {
         if (captured != null) {
-            Integer ci = captureIndex.get(leaf);
             if (ci != null) {
                 captured[ci] = steal ? g : accumulate(captured[ci], g);
             }

@@ -56,6 +56,41 @@ final class LinearAlgebra {
         return r;
     }
 
+    static PackedMatrix pack(NdArray b) {
+        if (b.rank() != 2) {
+            throw new IllegalArgumentException("pack: expects a 2-D matrix, got shape " + b.shape());
+        }
+        return NdArray.backend().pack(b);
+    }
+
+    /** {@code a @ b} for a packed (K, N) b, a of shape (..., K); into {@code out} when it is not null. */
+    static NdArray matmul(NdArray a, PackedMatrix b, NdArray out) {
+        if (a.rank() == 0 || a.size(-1) != b.rows() || a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException("matmul: " + a.dtype() + " " + a.shape() + " times packed "
+                    + b.dtype() + " (" + b.rows() + ", " + b.cols() + "): expects (..., " + b.rows()
+                    + ") of the same dtype");
+        }
+        int[] dims = a.shape().dims();
+        int rows = Shape.of(java.util.Arrays.copyOf(dims, dims.length - 1)).numel();
+        dims[dims.length - 1] = b.cols();
+        NdArray a2 = a.reshape(rows, b.rows());                                   // leading dims as rows
+        if (out != null) {
+            OutArguments.check("matmul", out, Shape.of(dims), a.dtype());
+            OutArguments.noOverlap("matmul", out, a, false);
+            if (out.isContiguous()) {
+                NdArray.backend().matmulInto(a2, b, out.view(rows, b.cols()), false);
+                return out;
+            }
+        }
+        NdArray r = NdArray.zeros(a.dtype(), rows, b.cols());
+        NdArray.backend().matmulInto(a2, b, r, false);
+        if (out == null) {
+            return r.view(dims);
+        }
+        NdArray.backend().copyInto(out, r.view(dims));
+        return out;
+    }
+
     static NdArray addmm(NdArray input, NdArray mat1, NdArray mat2) {
         NdArray.sameDtype("addmm", mat1, mat2);
         NdArray.sameDtype("addmm", input, mat1);

@@ -750,41 +750,21 @@ public final class NdArray {
      * {@link PackedMatrix}).
      */
     public PackedMatrix pack() {
-        if (rank() != 2) {
-            throw new IllegalArgumentException("pack: expects a 2-D matrix, got shape " + shape());
-        }
-        return backend().pack(this);
+        return LinearAlgebra.pack(this);
     }
 
     /**
-     * This (M, K) times a packed (K, N): a new (M, N), the bits of {@code matmul} with its source
-     * (see {@link PackedMatrix} for the one exception).
+     * This (..., K) times a packed (K, N): a new (..., N), the leading dims folded into rows as a
+     * linear layer does; the bits of {@code matmul} with the source (see {@link PackedMatrix} for
+     * the one exception).
      */
     public NdArray matmul(PackedMatrix other) {
-        checkPackedProduct(other);
-        NdArray out = zeros(dtype, size(0), other.cols());
-        backend().matmulInto(this, other, out, false);
-        return out;
+        return LinearAlgebra.matmul(this, other, null);
     }
 
-    /** As {@link #matmul(PackedMatrix)}, written into {@code out}: contiguous (M, N), same dtype. Returns out. */
+    /** {@link #matmul(PackedMatrix)} written into {@code out}, with the checks of {@link #matmul(NdArray, NdArray)}. */
     public NdArray matmul(PackedMatrix other, NdArray out) {
-        checkPackedProduct(other);
-        OutArguments.check("matmul", out, Shape.of(size(0), other.cols()), dtype);
-        if (!out.isContiguous()) {
-            throw new IllegalArgumentException("matmul: out " + out.shape() + " with a packed operand must be"
-                    + " contiguous (not contiguous: strides " + java.util.Arrays.toString(out.layout().strides()) + ")");
-        }
-        OutArguments.noOverlap("matmul", out, this, false);
-        backend().matmulInto(this, other, out, false);
-        return out;
-    }
-
-    private void checkPackedProduct(PackedMatrix b) {
-        if (rank() != 2 || size(1) != b.rows() || dtype != b.dtype()) {
-            throw new IllegalArgumentException("matmul: " + dtype + " " + shape() + " times packed " + b.dtype()
-                    + " (" + b.rows() + ", " + b.cols() + "): expects a 2-D (M, " + b.rows() + ") of the same dtype");
-        }
+        return LinearAlgebra.matmul(this, other, java.util.Objects.requireNonNull(out, "matmul: out is null"));
     }
 
     /**
