@@ -1,6 +1,7 @@
 package dev.jgrad.tensor;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /** Validation and shape rules of the indexing ops, ahead of their backend kernels. */
 final class Indexing {
@@ -8,7 +9,8 @@ final class Indexing {
     }
 
     /** Fails unless {@code index} is I32 with every value in [0, size). */
-    static void checkIndex(String op, NdArray index, int size, String what) {
+    /** {@code what} names the indexed dim for the error; built only when an index is out of range. */
+    static void checkIndex(String op, NdArray index, int size, Supplier<String> what) {
         if (index.dtype() != DType.I32) {
             throw new IllegalArgumentException(op + ": index must be I32, got " + index.dtype() + " " + index.shape());
         }
@@ -16,7 +18,7 @@ final class Indexing {
         for (int k = 0; k < v.length; k++) {
             if (v[k] < 0 || v[k] >= size) {
                 throw new IndexOutOfBoundsException(op + ": index " + v[k] + " (at flat position " + k
-                        + ") is out of range for " + what + " of size " + size);
+                        + ") is out of range for " + what.get() + " of size " + size);
             }
         }
     }
@@ -29,7 +31,7 @@ final class Indexing {
         if (x.rank() == 0) {
             return indexSelect(x.reshape(1), 0, index).reshape(index.rank() == 0 ? new int[0] : new int[] {index.numel()});
         }
-        checkIndex("index_select", index, x.size(d), "dim " + d + " of shape " + x.shape());
+        checkIndex("index_select", index, x.size(d), () -> "dim " + d + " of shape " + x.shape());
         return NdArray.backend().indexSelect(x, d, index.reshape(-1));
     }
 
@@ -50,7 +52,7 @@ final class Indexing {
         if (base.rank() == 0) {
             return indexAdd(base.reshape(1), 0, index, src.reshape(-1)).reshape();
         }
-        checkIndex("index_add", index, base.size(d), "dim " + d + " of shape " + base.shape());
+        checkIndex("index_add", index, base.size(d), () -> "dim " + d + " of shape " + base.shape());
         return NdArray.backend().indexAdd(base, d, index.reshape(-1), src);
     }
 
@@ -67,10 +69,10 @@ final class Indexing {
             }
         }
         if (x.rank() == 0) {
-            checkIndex("gather", index, 1, "a scalar");
+            checkIndex("gather", index, 1, () -> "a scalar");
             return x.copy();
         }
-        checkIndex("gather", index, x.size(d), "dim " + d + " of shape " + x.shape());
+        checkIndex("gather", index, x.size(d), () -> "dim " + d + " of shape " + x.shape());
         return NdArray.backend().gather(x, d, index);
     }
 
@@ -88,10 +90,10 @@ final class Indexing {
             }
         }
         if (base.rank() == 0) {
-            checkIndex("scatter_add", index, 1, "a scalar");
+            checkIndex("scatter_add", index, 1, () -> "a scalar");
             return base.add(src);
         }
-        checkIndex("scatter_add", index, base.size(d), "dim " + d + " of shape " + base.shape());
+        checkIndex("scatter_add", index, base.size(d), () -> "dim " + d + " of shape " + base.shape());
         return NdArray.backend().scatterAdd(base, d, index, src);
     }
 
@@ -104,7 +106,7 @@ final class Indexing {
         }
         int[] out = Arrays.copyOf(ids.shape().dims(), ids.rank() + 1);
         out[ids.rank()] = weight.size(1);
-        checkIndex("embedding", ids, weight.size(0), "a vocabulary");
+        checkIndex("embedding", ids, weight.size(0), () -> "a vocabulary");
         return NdArray.backend().indexSelect(weight, 0, ids.reshape(-1)).reshape(out);
     }
 
@@ -330,7 +332,7 @@ final class Indexing {
         } else if (classes < 0) {
             throw new IllegalArgumentException("one_hot: number of classes must be positive or -1, got " + numClasses);
         }
-        checkIndex("one_hot", ids, classes, "the classes");
+        checkIndex("one_hot", ids, classes, () -> "the classes");
         int[] out = new int[Math.multiplyExact(v.length, classes)];
         for (int k = 0; k < v.length; k++) {
             out[k * classes + v[k]] = 1;

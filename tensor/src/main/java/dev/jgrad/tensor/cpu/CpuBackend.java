@@ -38,9 +38,48 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ elementwise
 
+    /**
+     * Elementwise work of at most this many elements that the row planner would hand, as one
+     * task, to the calling thread anyway: when its operands are contiguous it goes straight to
+     * the kernel. The plan, its row walk and the pool call cost about 250 ns an op (session 11),
+     * more than the kernel for the vectors of one decoding step.
+     */
+    private static boolean small(Shape shape) {
+        return shape.numel() <= Strided.GRAIN;
+    }
+
+    /**
+     * The run {@code src} repeats when broadcast to {@code shape}: its elements are one
+     * contiguous run over the trailing dims and every leading dim has stride 0 (a bias row
+     * broadcast over rows). 0 when it is some other layout; the whole numel when src has the
+     * shape itself and is contiguous.
+     */
+    private static int repeatedRun(Layout src, Shape shape) {
+        int[] d = shape.dims();
+        int[] s = src.strides();
+        int run = 1;
+        int i = d.length - 1;
+        for (; i >= 0; i--) {
+            if (d[i] != 1 && s[i] != run) {
+                break;
+            }
+            run *= d[i];
+        }
+        for (; i >= 0; i--) {
+            if (d[i] != 1 && s[i] != 0) {
+                return 0;
+            }
+        }
+        return run;
+    }
+
     @Override
     public NdArray unary(UnaryOp op, NdArray x) {
         NdArray out = NdArray.zeros(x.dtype(), x.shape());
+        if (simd && x.dtype() == DType.F32 && small(x.shape()) && x.isContiguous()) {
+            SimdKernels.unary(op, x.storageF32(), x.layout().offset(), 1, out.storageF32(), 0, x.numel());
+            return out;
+        }
         Strided plan = Strided.plan(x.shape(), out.layout(), x.layout());
         int sx = plan.innerStride(1);
         boolean vec = simd;
@@ -81,6 +120,10 @@ public final class CpuBackend implements Backend {
     @Override
     public void binaryInto(BinaryOp op, NdArray a, NdArray b, NdArray out) {
         Shape shape = out.shape();
+        if (simd && a.dtype() == DType.F32 && !op.isComparison() && small(shape) && out.isContiguous()
+                && a.shape().equals(shape) && a.isContiguous() && binaryRuns(op, a, b, out)) {
+            return;
+        }
         // An out that is one of the inputs with the same layout is safe: every element is read
         // before it is written, by the same row loop.
         Strided plan = Strided.plan(shape, out.layout(), a.layout().expand(shape), b.layout().expand(shape));
@@ -132,6 +175,42 @@ public final class CpuBackend implements Backend {
                 }
             }
         }
+    }
+
+    private static Object storage(NdArray a) {
+        return switch (a.dtype()) {
+            case F32 -> a.storageF32();
+            case F64 -> a.storageF64();
+            case I32 -> a.storageI32();
+        };
+    }
+
+    /**
+     * The small contiguous F32 cases of {@link #binaryInto} without the planner: b of the
+     * result's shape, a single value, or a row repeated over leading dims (a bias). The same
+     * kernel calls over the same runs as the planner makes, so the same bits. False when b is
+     * laid out any other way.
+     */
+    private static boolean binaryRuns(BinaryOp op, NdArray a, NdArray b, NdArray out) {
+        int n = out.numel();
+        float[] x = a.storageF32();
+        float[] y = b.storageF32();
+        float[] o = out.storageF32();
+        int ao = a.layout().offset();
+        int bo = b.layout().offset();
+        int oo = out.layout().offset();
+        if (b.numel() == 1) {
+            SimdKernels.binary(op, x, ao, 1, y, bo, 0, o, oo, n);
+            return true;
+        }
+        int run = repeatedRun(b.layout().expand(out.shape()), out.shape());
+        if (run == 0) {
+            return false;
+        }
+        for (int r = 0; r < n; r += run) {
+            SimdKernels.binary(op, x, ao + r, 1, y, bo, 1, o, oo + r, run);
+        }
+        return true;
     }
 
     @Override
@@ -204,6 +283,21 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyInto(NdArray dst, NdArray src) {
+        if (small(dst.shape()) && dst.isContiguous()) {
+            // A contiguous source, or a row broadcast over leading dims (addmm's bias): arraycopies.
+            int run = repeatedRun(src.layout(), dst.shape());
+            if (run > 1 || run == dst.numel()) {
+                Object s = storage(src);
+                Object d = storage(dst);
+                int so = src.layout().offset();
+                int n = dst.numel();
+                int doff = dst.layout().offset();
+                for (int r = 0; r < n; r += run) {
+                    System.arraycopy(s, so, d, doff + r, run);
+                }
+                return;
+            }
+        }
         Strided plan = Strided.plan(dst.shape(), dst.layout(), src.layout());
         int sd = plan.innerStride(0);
         int ss = plan.innerStride(1);
