@@ -2,6 +2,7 @@ package dev.jgrad.lm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import dev.jgrad.lm.sample.Sampler;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +91,69 @@ class ModelsTest {
             u.append(step % V);
         }
         assertThrows(IllegalArgumentException.class, () -> m.logits(ids(new int[9])));
+    }
+
+    /**
+     * The decoder runs one position through the layers' inference forms: with every parameter
+     * (biases included) away from its initial value, each step's logits match the full forward's
+     * at that position, with and without biases.
+     */
+    @Test
+    void gptDecoderStepsMatchTheFullForwardWithAndWithoutBiases() {
+        for (boolean bias : new boolean[] {true, false}) {
+            GPT m = new GPT(new GPT.Config(V, 8, 2, 2, 16, 0.0, bias), new Generator(6));
+            Generator g = new Generator(7);
+            for (var p : m.parameters()) {
+                p.assign(p.data().add(NdArray.randn(g, DType.F32, p.data().shape().dims()).mul(0.3)));
+            }
+            m.eval();
+            int[] seq = {3, 1, 4, 1, 5, 9, 2, 6};
+            NdArray full;
+            try (NoGrad ignored = NoGrad.enter()) {
+                full = m.logits(ids(seq)).data();
+            }
+            Decoder d = m.decoder(new int[] {seq[0]});
+            for (int t = 0; t < seq.length; t++) {
+                assertArrayEquals(full.select(0, 0).select(0, t).toFloatArray(), d.logits().toFloatArray(), 2e-5f,
+                        "bias " + bias + ", position " + t);
+                if (t + 1 < seq.length) {
+                    d.append(seq[t + 1]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void gptDecoderAppliesLiveDropoutAndRejectsBadTokens() {
+        GPT m = new GPT(new GPT.Config(V, 8, 2, 2, 16, 0.5), new Generator(8));
+        m.train(true);
+        Decoder training = m.decoder(new int[] {1});
+        long[] before = randomStates(m);
+        training.append(2);
+        assertFalse(Arrays.equals(before, randomStates(m)), "a training-mode step draws dropout masks");
+        float[] dropped = training.logits().toFloatArray();
+        m.eval();
+        Decoder eval = m.decoder(new int[] {1});
+        before = randomStates(m);
+        eval.append(2);
+        assertArrayEquals(before, randomStates(m), "an eval-mode step draws nothing");
+        NdArray full;
+        try (NoGrad ignored = NoGrad.enter()) {
+            full = m.logits(ids(1, 2)).data();
+        }
+        assertArrayEquals(full.select(0, 0).select(0, 1).toFloatArray(), eval.logits().toFloatArray(), 2e-5f);
+        double diff = 0;
+        for (int i = 0; i < V; i++) {
+            diff += Math.abs(dropped[i] - eval.logits().toFloatArray()[i]);
+        }
+        assertTrue(diff > 1e-3, "training mode with dropout 0.5 decodes through dropout");
+        var high = assertThrows(IndexOutOfBoundsException.class, () -> eval.append(V));
+        assertTrue(high.getMessage().contains("token " + V), high.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> eval.append(-1));
+    }
+
+    private static long[] randomStates(GPT m) {
+        return m.namedRandomSources().values().stream().mapToLong(Generator::state).toArray();
     }
 
     @Test

@@ -19,12 +19,43 @@ public final class Attention {
     }
 
     public static Tensor causal(Tensor q, Tensor k, Tensor v) {
+        checkShapes(q.data(), k.data(), v.data());
+        return new CausalSdpa().apply(q, k, v);
+    }
+
+    /**
+     * Inference without autograd into arrays the caller owns (a decoding loop reuses them): the
+     * F32 forward of {@link #causal}, the same kernel, so the same bits. {@code out} has q's
+     * shape (B, nh, Tq, hs) in any layout whose last dim is contiguous (the transpose(1, 2) of a
+     * (B, Tq, nh, hs) buffer merges the heads without a copy); {@code lse} (B, nh, Tq), contiguous,
+     * receives each query row's log-sum-exp.
+     */
+    public static NdArray causalInto(NdArray q, NdArray k, NdArray v, NdArray out, NdArray lse) {
+        checkShapes(q, k, v);
+        if (q.dtype() != DType.F32 || k.dtype() != DType.F32 || v.dtype() != DType.F32 || out.dtype() != DType.F32
+                || lse.dtype() != DType.F32 || !out.shape().equals(q.shape()) || lse.rank() != 3
+                || lse.size(0) != q.size(0) || lse.size(1) != q.size(1) || lse.size(2) != q.size(2)
+                || !lse.isContiguous()) {
+            throw new IllegalArgumentException("attention (into): expects F32 q, k, v, an F32 out of q's shape " + q.shape()
+                    + " and a contiguous F32 lse (B, nh, Tq), got out " + out.dtype() + " " + out.shape() + ", lse "
+                    + lse.dtype() + " " + lse.shape());
+        }
+        for (NdArray in : new NdArray[] {q, k, v}) {
+            if (out.sharesStorageWith(in) || lse.sharesStorageWith(in)) {
+                throw new IllegalArgumentException("attention (into): out and lse may not share storage with q, k or v"
+                        + " (out " + out.shape() + ", input " + in.shape() + ")");
+            }
+        }
+        Backends.get().causalAttentionForward(q, k, v, 1 / Math.sqrt(q.size(3)), out, lse);
+        return out;
+    }
+
+    private static void checkShapes(NdArray q, NdArray k, NdArray v) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || !k.shape().equals(v.shape())
                 || q.size(0) != k.size(0) || q.size(1) != k.size(1) || q.size(3) != k.size(3) || q.size(2) > k.size(2)) {
             throw new IllegalArgumentException("attention: expects q (B, nh, Tq, hs) and k, v (B, nh, Tk, hs) with"
                     + " Tq <= Tk, got " + q.shape() + ", " + k.shape() + ", " + v.shape());
         }
-        return new CausalSdpa().apply(q, k, v);
     }
 
     /** (Tq, Tk) I32 mask of the positions a query must not see. */

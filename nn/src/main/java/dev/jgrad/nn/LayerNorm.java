@@ -55,6 +55,36 @@ public final class LayerNorm extends Module implements Layer {
         return bias == null ? y : y.add(bias.tensor());
     }
 
+    /**
+     * Inference without autograd into arrays the caller owns (a decoding loop reuses them token
+     * after token): y = LayerNorm(x) into {@code out} (x's shape), each row's mean and rstd into
+     * {@code mean} and {@code rstd} (rows = x.numel() / C, F32). The same kernel as {@link
+     * #forward} for F32, so the same bits; other dtypes compute {@link #forward} and copy.
+     */
+    public NdArray forwardInto(NdArray x, NdArray out, NdArray mean, NdArray rstd) {
+        if (x.rank() == 0 || x.size(-1) != size) {
+            throw new IllegalArgumentException("LayerNorm(" + size + "): input shape " + x.shape()
+                    + " does not end in " + size);
+        }
+        int rows = x.numel() / size;
+        if (!out.shape().equals(x.shape()) || out.dtype() != x.dtype() || !out.isContiguous()
+                || mean.numel() != rows || rstd.numel() != rows || !mean.isContiguous() || !rstd.isContiguous()
+                || mean.dtype() != DType.F32 || rstd.dtype() != DType.F32) {
+            throw new IllegalArgumentException("LayerNorm(" + size + ").forwardInto: for x " + x.dtype() + " " + x.shape()
+                    + " needs a contiguous out of that shape and dtype and contiguous F32 mean and rstd of " + rows
+                    + " elements, got out " + out.dtype() + " " + out.shape() + ", mean " + mean.shape() + ", rstd "
+                    + rstd.shape());
+        }
+        if (x.dtype() == DType.F32 && weight.data().dtype() == DType.F32) {
+            Backends.get().layerNormForward(x.contiguous(), weight.data().contiguous(),
+                    bias == null ? null : bias.data().contiguous(), eps, out, mean, rstd);
+            return out;
+        }
+        try (var ignored = dev.jgrad.autograd.NoGrad.enter()) {
+            return out.copyFrom(forward(Tensor.of(x)).data());
+        }
+    }
+
     /** The fused op: inputs x (..., C), weight (C) and optionally bias (C). */
     static final class Fused extends Function {
         private final double eps;

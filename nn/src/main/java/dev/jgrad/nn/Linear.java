@@ -4,6 +4,7 @@ import dev.jgrad.autograd.Tensor;
 import dev.jgrad.autograd.ops.Products;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
+import dev.jgrad.tensor.NdArray;
 
 /**
  * y = x Wᵀ + b with W of shape (out, in), as PyTorch's nn.Linear; x is (..., in). Default
@@ -36,6 +37,20 @@ public final class Linear extends Module implements Layer {
 
     public Parameter bias() {
         return bias;
+    }
+
+    /**
+     * Inference without autograd into an array the caller owns: out (R, out) = x (R, in) Wᵀ + b,
+     * the product accumulated onto the bias as {@link #forward} does it, so the same bits. For
+     * decoding loops, which reuse their buffers token after token.
+     */
+    public NdArray forwardInto(NdArray x, NdArray out) {
+        if (x.rank() != 2 || x.size(1) != in) {
+            throw new IllegalArgumentException("Linear(" + in + " -> " + this.out + ").forwardInto: expects x (R, " + in
+                    + "), got " + x.shape());
+        }
+        NdArray wt = weight.data().t();
+        return bias == null ? x.matmul(wt, out) : NdArray.addmm(bias.data(), x, wt, out);
     }
 
     @Override

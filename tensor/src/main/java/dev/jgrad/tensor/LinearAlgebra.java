@@ -91,7 +91,8 @@ final class LinearAlgebra {
         return out;
     }
 
-    static NdArray addmm(NdArray input, NdArray mat1, NdArray mat2) {
+    /** addmm into {@code out} when it is not null (checked as every out= argument is), else into a new array. */
+    static NdArray addmm(NdArray input, NdArray mat1, NdArray mat2, NdArray out) {
         NdArray.sameDtype("addmm", mat1, mat2);
         NdArray.sameDtype("addmm", input, mat1);
         if (mat1.rank() != 2 || mat2.rank() != 2 || mat1.size(1) != mat2.size(0)) {
@@ -103,7 +104,18 @@ final class LinearAlgebra {
             throw new IllegalArgumentException("addmm: input of shape " + input.shape()
                     + " does not broadcast to the product's shape " + result);
         }
-        NdArray out = NdArray.zeros(mat1.dtype(), result);
+        if (out == null) {
+            out = NdArray.zeros(mat1.dtype(), result);
+        } else {
+            OutArguments.check("addmm", out, result, mat1.dtype());
+            OutArguments.noOverlap("addmm", out, input, false);
+            OutArguments.noOverlap("addmm", out, mat1, false);
+            OutArguments.noOverlap("addmm", out, mat2, false);
+            if (!out.isContiguous()) {
+                // The product accumulates onto a contiguous array; a strided out gets a copy.
+                return out.copyFrom(addmm(input, mat1, mat2, null));
+            }
+        }
         NdArray.backend().copyInto(out, input.broadcastTo(result));
         NdArray.backend().matmulInto(mat1, mat2, out, true);
         return out;

@@ -773,7 +773,12 @@ public final class NdArray {
      * layer's bias) instead of being added in a second pass.
      */
     public static NdArray addmm(NdArray input, NdArray mat1, NdArray mat2) {
-        return LinearAlgebra.addmm(input, mat1, mat2);
+        return LinearAlgebra.addmm(input, mat1, mat2, null);
+    }
+
+    /** {@link #addmm(NdArray, NdArray, NdArray)} written into {@code out} (n, p), which may not overlap an operand. */
+    public static NdArray addmm(NdArray input, NdArray mat1, NdArray mat2, NdArray out) {
+        return LinearAlgebra.addmm(input, mat1, mat2, java.util.Objects.requireNonNull(out, "addmm: out is null"));
     }
 
     // ---------------------------------------------------------------- indexing

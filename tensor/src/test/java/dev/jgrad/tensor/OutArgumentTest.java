@@ -136,4 +136,29 @@ class OutArgumentTest {
                 () -> NdArray.addmm(NdArray.zeros(DType.F32, 3), a, w.t()));
         assertTrue(bcast.getMessage().contains("(70, 40)"), bcast.getMessage());
     }
+
+    @Test
+    void addmmIntoEqualsAddmm() {
+        NdArray w = NdArray.randn(g, DType.F32, 40, 130);
+        NdArray bias = NdArray.randn(g, DType.F32, 3, 40).select(0, 1);        // a row at an offset
+        for (int rows : new int[] {1, 2, 70}) {
+            NdArray a = NdArray.randn(g, DType.F32, rows, 130);
+            float[] want = NdArray.addmm(bias, a, w.t()).toFloatArray();
+            NdArray out = NdArray.zeros(DType.F32, rows, 40);
+            assertSame(out, NdArray.addmm(bias, a, w.t(), out));
+            assertArrayEquals(want, out.toFloatArray(), "rows " + rows);
+            NdArray strided = NdArray.zeros(DType.F32, 40, rows).t();
+            NdArray.addmm(bias, a, w.t(), strided);
+            assertArrayEquals(want, strided.toFloatArray(), "strided out, rows " + rows);
+        }
+        NdArray a = NdArray.randn(g, DType.F32, 4, 130);
+        var shape = assertThrows(IllegalArgumentException.class,
+                () -> NdArray.addmm(bias, a, w.t(), NdArray.zeros(DType.F32, 4, 41)));
+        assertTrue(shape.getMessage().contains("addmm") && shape.getMessage().contains("(4, 40)"), shape.getMessage());
+        NdArray square = NdArray.randn(g, DType.F32, 4, 4);
+        var overlap = assertThrows(IllegalArgumentException.class,
+                () -> NdArray.addmm(NdArray.zeros(DType.F32, 4), square, square, square));
+        assertTrue(overlap.getMessage().contains("overlaps"), overlap.getMessage());
+        assertThrows(NullPointerException.class, () -> NdArray.addmm(bias, a, w.t(), null));
+    }
 }

@@ -125,6 +125,19 @@ public final class GPT extends Module implements LanguageModel {
             y = y.transpose(1, 2).reshape(b, t, c);                                // (B, T, C)
             return residDrop.forward(proj.forward(y));
         }
+
+        /** {@link #forward} for one position of a decoder, h (1, C) to s.t (1, C), extending the cache at pos. */
+        void decode(NdArray h, KvCache cache, int layer, int pos, DecodeState s) {
+            int c = h.size(1);
+            int hs = c / nHead;
+            qkv.forwardInto(h, s.qkv);                                              // (1, 3C)
+            NdArray q = s.qkv.narrow(1, 0, c).reshape(1, 1, nHead, hs).transpose(1, 2);  // (1, nh, 1, hs)
+            cache.k[layer].narrow(2, pos, 1).copyFrom(s.qkv.narrow(1, c, c).reshape(1, 1, nHead, hs).transpose(1, 2));
+            cache.v[layer].narrow(2, pos, 1).copyFrom(s.qkv.narrow(1, 2 * c, c).reshape(1, 1, nHead, hs).transpose(1, 2));
+            Attention.causalInto(q, cache.k[layer].narrow(2, 0, pos + 1), cache.v[layer].narrow(2, 0, pos + 1),
+                    s.heads, s.lse);                                                // into s.y (1, C)
+            proj.forwardInto(s.y, s.t);
+        }
     }
 
     static final class Mlp extends Module {
@@ -162,6 +175,48 @@ public final class GPT extends Module implements LanguageModel {
         Tensor forward(Tensor x, KvCache cache, int layer) {
             Tensor h = x.add(attn.forward(ln1.forward(x), cache, layer));
             return h.add(mlp.forward(ln2.forward(h)));
+        }
+
+        /** {@link #forward} for one position of a decoder, x (1, C) updated in place. */
+        void decode(NdArray x, KvCache cache, int layer, int pos, DecodeState s) {
+            ln1.forwardInto(x, s.h, s.mean, s.rstd);
+            attn.decode(s.h, cache, layer, pos, s);
+            x.add(s.t, x);
+            ln2.forwardInto(x, s.h, s.mean, s.rstd);
+            mlp.fc.forwardInto(s.h, s.f);
+            mlp.proj.forwardInto(s.f.gelu(), s.t);
+            x.add(s.t, x);
+        }
+    }
+
+    /**
+     * A decoder's buffers for one position, allocated once and reused at every token: the
+     * residual stream x, LayerNorm's output and row statistics, the qkv projection, the attention
+     * output (written head by head through {@code heads}, a (1, nh, 1, hs) view of y) and the MLP's
+     * hidden layer. One step allocates only views and GELU's output.
+     */
+    private static final class DecodeState {
+        final NdArray x;
+        final NdArray h;
+        final NdArray t;
+        final NdArray qkv;
+        final NdArray y;
+        final NdArray heads;
+        final NdArray lse;
+        final NdArray mean = NdArray.zeros(DType.F32, 1);
+        final NdArray rstd = NdArray.zeros(DType.F32, 1);
+        final NdArray f;
+
+        DecodeState(Config c) {
+            int e = c.nEmbd();
+            x = NdArray.zeros(DType.F32, 1, e);
+            h = NdArray.zeros(DType.F32, 1, e);
+            t = NdArray.zeros(DType.F32, 1, e);
+            qkv = NdArray.zeros(DType.F32, 1, 3 * e);
+            y = NdArray.zeros(DType.F32, 1, e);
+            heads = y.reshape(1, 1, c.nHead(), e / c.nHead()).transpose(1, 2);
+            lse = NdArray.zeros(DType.F32, 1, c.nHead(), 1);
+            f = NdArray.zeros(DType.F32, 1, 4 * e);
         }
     }
 
@@ -244,6 +299,7 @@ public final class GPT extends Module implements LanguageModel {
         private int[] tokens;
         private KvCache cache;
         private NdArray last;
+        private DecodeState state;
 
         CachedDecoder(int[] prompt) {
             if (prompt.length == 0) {
@@ -275,17 +331,46 @@ public final class GPT extends Module implements LanguageModel {
 
         @Override
         public void append(int token) {
+            if (token < 0 || token >= cfg.vocab()) {
+                throw new IndexOutOfBoundsException("gpt decoder: token " + token + " is out of range for a vocabulary of "
+                        + cfg.vocab());
+            }
             tokens = Arrays.copyOf(tokens, tokens.length + 1);
             tokens[tokens.length - 1] = token;
             if (cache.length == cfg.blockSize()) {
                 refill();
                 return;
             }
-            try (NoGrad ignored = NoGrad.enter()) {
-                Tensor out = forward(Tensor.of(NdArray.of(new int[] {token}, 1, 1)), cache, cache.length);
-                last = out.data().select(0, 0).select(0, 0);
+            if (isTraining() && cfg.dropout() > 0) {
+                // Dropout is live: only the modules' forward applies it.
+                try (NoGrad ignored = NoGrad.enter()) {
+                    Tensor out = forward(Tensor.of(NdArray.of(new int[] {token}, 1, 1)), cache, cache.length);
+                    last = out.data().select(0, 0).select(0, 0);
+                }
+            } else {
+                last = step(token, cache.length);
             }
             cache.length++;
+        }
+
+        /**
+         * One position at NdArray level, the forward's math through each layer's forwardInto:
+         * none of the autograd wrappers and no fresh array per op, which at one token cost more
+         * than the arithmetic besides the weights' matrix-vector products. The logits are a fresh
+         * array, since the caller may keep them.
+         */
+        private NdArray step(int token, int pos) {
+            if (state == null) {
+                state = new DecodeState(cfg);
+            }
+            NdArray x = state.x;
+            x.copyFrom(wte.weight().data().narrow(0, token, 1));
+            x.add(wpe.weight().data().narrow(0, pos, 1), x);
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i].decode(x, cache, i, pos, state);
+            }
+            lnf.forwardInto(x, state.h, state.mean, state.rstd);
+            return state.h.matmul(wte.weight().data().t()).reshape(cfg.vocab());   // tied head
         }
     }
 }
