@@ -454,6 +454,18 @@ public final class NdArray {
         return backend().unary(op, this);
     }
 
+    private NdArray unaryInto(UnaryOp op, NdArray out) {
+        String name = op.name().toLowerCase();
+        if (!dtype.isFloating() && !op.integerOk()) {
+            throw new IllegalArgumentException(name + ": not defined for dtype I32 (shape " + shape()
+                    + "); convert with to(F32) first");
+        }
+        OutArguments.check(name, out, shape(), dtype);
+        OutArguments.noOverlap(name, out, this, true);
+        backend().unaryInto(op, this, out);
+        return out;
+    }
+
     private NdArray binary(BinaryOp op, NdArray other) {
         checkBinary(op, other);
         return backend().binary(op, this, other);
@@ -549,6 +561,16 @@ public final class NdArray {
     public NdArray geluGrad() { return unary(UnaryOp.GELU_GRAD); }
     public NdArray sin() { return unary(UnaryOp.SIN); }
     public NdArray cos() { return unary(UnaryOp.COS); }
+
+    // The same into an existing array: x's shape and dtype, x itself allowed (in place).
+    public NdArray exp(NdArray out) { return unaryInto(UnaryOp.EXP, out); }
+    public NdArray log(NdArray out) { return unaryInto(UnaryOp.LOG, out); }
+    public NdArray sqrt(NdArray out) { return unaryInto(UnaryOp.SQRT, out); }
+    public NdArray abs(NdArray out) { return unaryInto(UnaryOp.ABS, out); }
+    public NdArray tanh(NdArray out) { return unaryInto(UnaryOp.TANH, out); }
+    public NdArray sigmoid(NdArray out) { return unaryInto(UnaryOp.SIGMOID, out); }
+    public NdArray relu(NdArray out) { return unaryInto(UnaryOp.RELU, out); }
+    public NdArray gelu(NdArray out) { return unaryInto(UnaryOp.GELU, out); }
 
     /** Limits values to [min, max]; NaN stays NaN, as in PyTorch. */
     public NdArray clamp(double min, double max) {

@@ -138,6 +138,45 @@ class OutArgumentTest {
     }
 
     @Test
+    void unaryIntoEqualsTheAllocatingOpForEveryLayout() {
+        NdArray x = NdArray.randn(g, DType.F32, 5, 3000).narrow(0, 1, 3);          // offset; 9000 elements
+        NdArray small = x.narrow(1, 0, 40);                                        // strided rows
+        java.util.List<java.util.function.BinaryOperator<NdArray>> into = java.util.List.of(NdArray::exp,
+                NdArray::tanh, NdArray::sigmoid, NdArray::relu, NdArray::gelu, NdArray::abs);
+        java.util.List<java.util.function.UnaryOperator<NdArray>> fresh = java.util.List.of(NdArray::exp,
+                NdArray::tanh, NdArray::sigmoid, NdArray::relu, NdArray::gelu, NdArray::abs);
+        for (int k = 0; k < into.size(); k++) {
+            for (NdArray in : new NdArray[] {x, small, x.t()}) {
+                float[] want = fresh.get(k).apply(in).toFloatArray();
+                NdArray dense = NdArray.zeros(DType.F32, in.shape().dims());
+                assertSame(dense, into.get(k).apply(in, dense));
+                assertArrayEquals(want, dense.toFloatArray(), "op " + k + " dense out, input " + in.shape());
+                NdArray offset = NdArray.zeros(DType.F32, 2, in.numel()).select(0, 1).view(in.shape().dims());
+                assertArrayEquals(want, into.get(k).apply(in, offset).toFloatArray(), "op " + k + " offset out");
+                NdArray strided = NdArray.zeros(DType.F32, in.size(1), in.size(0)).t();
+                assertArrayEquals(want, into.get(k).apply(in, strided).toFloatArray(), "op " + k + " strided out");
+                // In place on a contiguous copy: compared with the op on that copy, since the SIMD
+                // kernels' scalar tails (within an ulp) fall on other elements for other row lengths.
+                NdArray self = in.copy();
+                float[] wantSelf = fresh.get(k).apply(self).toFloatArray();
+                assertArrayEquals(wantSelf, into.get(k).apply(self, self).toFloatArray(), "op " + k + " in place");
+            }
+        }
+        NdArray pos = x.abs().add(0.5);
+        assertArrayEquals(pos.log().toFloatArray(), pos.log(NdArray.zeros(DType.F32, 3, 3000)).toFloatArray());
+        assertArrayEquals(pos.sqrt().toFloatArray(), pos.sqrt(NdArray.zeros(DType.F32, 3, 3000)).toFloatArray());
+        var shape = assertThrows(IllegalArgumentException.class, () -> x.gelu(NdArray.zeros(DType.F32, 3, 2999)));
+        assertTrue(shape.getMessage().contains("gelu") && shape.getMessage().contains("(3, 3000)"), shape.getMessage());
+        NdArray sq = NdArray.randn(g, DType.F32, 4, 4);
+        var overlap = assertThrows(IllegalArgumentException.class, () -> sq.tanh(sq.t()));
+        assertTrue(overlap.getMessage().contains("tanh") && overlap.getMessage().contains("overlaps"),
+                overlap.getMessage());
+        var ints = assertThrows(IllegalArgumentException.class,
+                () -> NdArray.zeros(DType.I32, 2).tanh(NdArray.zeros(DType.I32, 2)));
+        assertTrue(ints.getMessage().contains("I32"), ints.getMessage());
+    }
+
+    @Test
     void addmmIntoEqualsAddmm() {
         NdArray w = NdArray.randn(g, DType.F32, 40, 130);
         NdArray bias = NdArray.randn(g, DType.F32, 3, 40).select(0, 1);        // a row at an offset

@@ -128,13 +128,10 @@ public final class GPT extends Module implements LanguageModel {
 
         /** {@link #forward} for one position of a decoder, h (1, C) to s.t (1, C), extending the cache at pos. */
         void decode(NdArray h, KvCache cache, int layer, int pos, DecodeState s) {
-            int c = h.size(1);
-            int hs = c / nHead;
             qkv.forwardInto(h, s.qkv);                                              // (1, 3C)
-            NdArray q = s.qkv.narrow(1, 0, c).reshape(1, 1, nHead, hs).transpose(1, 2);  // (1, nh, 1, hs)
-            cache.k[layer].narrow(2, pos, 1).copyFrom(s.qkv.narrow(1, c, c).reshape(1, 1, nHead, hs).transpose(1, 2));
-            cache.v[layer].narrow(2, pos, 1).copyFrom(s.qkv.narrow(1, 2 * c, c).reshape(1, 1, nHead, hs).transpose(1, 2));
-            Attention.causalInto(q, cache.k[layer].narrow(2, 0, pos + 1), cache.v[layer].narrow(2, 0, pos + 1),
+            cache.k[layer].narrow(2, pos, 1).copyFrom(s.k);
+            cache.v[layer].narrow(2, pos, 1).copyFrom(s.v);
+            Attention.causalInto(s.q, cache.k[layer].narrow(2, 0, pos + 1), cache.v[layer].narrow(2, 0, pos + 1),
                     s.heads, s.lse);                                                // into s.y (1, C)
             proj.forwardInto(s.y, s.t);
         }
@@ -184,28 +181,33 @@ public final class GPT extends Module implements LanguageModel {
             x.add(s.t, x);
             ln2.forwardInto(x, s.h, s.mean, s.rstd);
             mlp.fc.forwardInto(s.h, s.f);
-            mlp.proj.forwardInto(s.f.gelu(), s.t);
+            mlp.proj.forwardInto(s.f.gelu(s.g), s.t);
             x.add(s.t, x);
         }
     }
 
     /**
      * A decoder's buffers for one position, allocated once and reused at every token: the
-     * residual stream x, LayerNorm's output and row statistics, the qkv projection, the attention
-     * output (written head by head through {@code heads}, a (1, nh, 1, hs) view of y) and the MLP's
-     * hidden layer. One step allocates only views and GELU's output.
+     * residual stream x, LayerNorm's output and row statistics, the qkv projection with its
+     * heads' views q, k, v (1, nh, 1, hs), the attention output (written head by head through
+     * {@code heads}, a (1, nh, 1, hs) view of y) and the MLP's hidden layer before and after GELU.
+     * One step allocates only the cache's views.
      */
     private static final class DecodeState {
         final NdArray x;
         final NdArray h;
         final NdArray t;
         final NdArray qkv;
+        final NdArray q;
+        final NdArray k;
+        final NdArray v;
         final NdArray y;
         final NdArray heads;
         final NdArray lse;
         final NdArray mean = NdArray.zeros(DType.F32, 1);
         final NdArray rstd = NdArray.zeros(DType.F32, 1);
         final NdArray f;
+        final NdArray g;
 
         DecodeState(Config c) {
             int e = c.nEmbd();
@@ -213,10 +215,15 @@ public final class GPT extends Module implements LanguageModel {
             h = NdArray.zeros(DType.F32, 1, e);
             t = NdArray.zeros(DType.F32, 1, e);
             qkv = NdArray.zeros(DType.F32, 1, 3 * e);
+            int hs = e / c.nHead();
+            q = qkv.narrow(1, 0, e).reshape(1, 1, c.nHead(), hs).transpose(1, 2);
+            k = qkv.narrow(1, e, e).reshape(1, 1, c.nHead(), hs).transpose(1, 2);
+            v = qkv.narrow(1, 2 * e, e).reshape(1, 1, c.nHead(), hs).transpose(1, 2);
             y = NdArray.zeros(DType.F32, 1, e);
-            heads = y.reshape(1, 1, c.nHead(), e / c.nHead()).transpose(1, 2);
+            heads = y.reshape(1, 1, c.nHead(), hs).transpose(1, 2);
             lse = NdArray.zeros(DType.F32, 1, c.nHead(), 1);
             f = NdArray.zeros(DType.F32, 1, 4 * e);
+            g = NdArray.zeros(DType.F32, 1, 4 * e);
         }
     }
 

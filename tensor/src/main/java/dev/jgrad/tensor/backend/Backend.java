@@ -21,6 +21,15 @@ public interface Backend {
     /** {@code op(x)} elementwise, same dtype (COPY gives a contiguous copy). */
     NdArray unary(UnaryOp op, NdArray x);
 
+    /**
+     * As {@link #unary}, written into {@code out}: x's shape and dtype, no expanded dims, and no
+     * storage shared with x unless it is x itself with the same layout (in place). The default
+     * computes a new array and copies it.
+     */
+    default void unaryInto(UnaryOp op, NdArray x, NdArray out) {
+        copyInto(out, unary(op, x));
+    }
+
     /** {@code op(a, b)} with NumPy broadcasting; both have the same dtype. Comparisons give I32. */
     NdArray binary(BinaryOp op, NdArray a, NdArray b);
 

@@ -76,9 +76,21 @@ public final class CpuBackend implements Backend {
     @Override
     public NdArray unary(UnaryOp op, NdArray x) {
         NdArray out = NdArray.zeros(x.dtype(), x.shape());
+        unaryInto(op, x, out);
+        return out;
+    }
+
+    @Override
+    public void unaryInto(UnaryOp op, NdArray x, NdArray out) {
+        if (!out.isContiguous()) {
+            // The row kernels write unit-stride runs; a strided destination gets a copy.
+            copyInto(out, unary(op, x));
+            return;
+        }
         if (simd && x.dtype() == DType.F32 && small(x.shape()) && x.isContiguous()) {
-            SimdKernels.unary(op, x.storageF32(), x.layout().offset(), 1, out.storageF32(), 0, x.numel());
-            return out;
+            SimdKernels.unary(op, x.storageF32(), x.layout().offset(), 1, out.storageF32(), out.layout().offset(),
+                    x.numel());
+            return;
         }
         Strided plan = Strided.plan(x.shape(), out.layout(), x.layout());
         int sx = plan.innerStride(1);
@@ -106,7 +118,6 @@ public final class CpuBackend implements Backend {
                 plan.forEachRow((off, n) -> ScalarKernels.unaryI32(op, in, off[1], sx, o, off[0], n));
             }
         }
-        return out;
     }
 
     @Override
