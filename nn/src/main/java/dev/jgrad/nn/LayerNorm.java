@@ -2,6 +2,7 @@ package dev.jgrad.nn;
 
 import dev.jgrad.autograd.Function;
 import dev.jgrad.autograd.GradMode;
+import dev.jgrad.autograd.NoGrad;
 import dev.jgrad.autograd.Tensor;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
@@ -80,7 +81,7 @@ public final class LayerNorm extends Module implements Layer {
                     bias == null ? null : bias.data().contiguous(), eps, out, mean, rstd);
             return out;
         }
-        try (var ignored = dev.jgrad.autograd.NoGrad.enter()) {
+        try (NoGrad ignored = NoGrad.enter()) {
             return out.copyFrom(forward(Tensor.of(x)).data());
         }
     }

@@ -8,8 +8,10 @@ final class Indexing {
     private Indexing() {
     }
 
-    /** Fails unless {@code index} is I32 with every value in [0, size). */
-    /** {@code what} names the indexed dim for the error; built only when an index is out of range. */
+    /**
+     * Fails unless {@code index} is I32 with every value in [0, size). {@code what} names the
+     * indexed dim for the error, built only when an index is out of range.
+     */
     static void checkIndex(String op, NdArray index, int size, Supplier<String> what) {
         if (index.dtype() != DType.I32) {
             throw new IllegalArgumentException(op + ": index must be I32, got " + index.dtype() + " " + index.shape());
