@@ -427,14 +427,23 @@ final class Gemm {
                 int cp = cBase + i * ldc + j;
                 if (rows == MR && cols == NR) {
                     GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, c, cp, ldc, acc);
+                } else if (rows == MR && cols == L) {
+                    GemmMicroKernels.microHalf(pa, pai, aStride > 0, pb, pbi, kc, c, cp, ldc, acc);
                 } else {
-                    // Edge tile: run the full kernel on a scratch tile, copy the valid part back.
+                    // Edge tile: run the kernel on a scratch tile, copy the valid part back. At most
+                    // one vector of real columns (N = 65 leaves one) takes the one-vector kernel.
+                    boolean half = cols <= L;
+                    int width = half ? L : NR;
                     for (int r = 0; r < MR; r++) {
-                        for (int q = 0; q < NR; q++) {
+                        for (int q = 0; q < width; q++) {
                             edge[r * NR + q] = acc && r < rows && q < cols ? c[cp + r * ldc + q] : 0f;
                         }
                     }
-                    GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, acc);
+                    if (half) {
+                        GemmMicroKernels.microHalf(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, acc);
+                    } else {
+                        GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, acc);
+                    }
                     for (int r = 0; r < rows; r++) {
                         System.arraycopy(edge, r * NR, c, cp + r * ldc, cols);
                     }

@@ -351,4 +351,184 @@ final class GemmMicroKernels {
         c110.intoArray(c, cp + 11 * ldc);
         c111.intoArray(c, cp + 11 * ldc + L);
     }
+
+    /**
+     * The first vector of columns only (L of the tile's NR), for a last B sliver with at most L
+     * real columns (N = 65 leaves one): half the multiply-adds of the full tile, each element the
+     * same FMA chain as there, so the same bits.
+     */
+    static void microHalf(float[] pa, int ai, boolean rows, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                          boolean acc) {
+        if (MR == 12) {
+            if (rows) {
+                micro12rh(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            } else {
+                micro12h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            }
+        } else if (rows) {
+            micro6rh(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        } else {
+            micro6h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        }
+    }
+
+    private static void micro6h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                boolean acc) {
+        FloatVector c0, c1, c2, c3, c4, c5;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp);
+            c1 = FloatVector.fromArray(S, c, cp + ldc);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c4 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c5 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+        } else {
+            c0 = c1 = c2 = c3 = c4 = c5 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + p * NR);
+            int aq = ai + p * 6;
+            c0 = FloatVector.broadcast(S, pa[aq]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[aq + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[aq + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[aq + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[aq + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[aq + 5]).fma(b0, c5);
+        }
+        c0.intoArray(c, cp);
+        c1.intoArray(c, cp + ldc);
+        c2.intoArray(c, cp + 2 * ldc);
+        c3.intoArray(c, cp + 3 * ldc);
+        c4.intoArray(c, cp + 4 * ldc);
+        c5.intoArray(c, cp + 5 * ldc);
+    }
+
+    private static void micro6rh(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                 boolean acc) {
+        FloatVector c0, c1, c2, c3, c4, c5;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp);
+            c1 = FloatVector.fromArray(S, c, cp + ldc);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c4 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c5 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+        } else {
+            c0 = c1 = c2 = c3 = c4 = c5 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + p * NR);
+            int aq = ai + p;
+            c0 = FloatVector.broadcast(S, pa[aq]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[aq + KC]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[aq + 2 * KC]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[aq + 3 * KC]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[aq + 4 * KC]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[aq + 5 * KC]).fma(b0, c5);
+        }
+        c0.intoArray(c, cp);
+        c1.intoArray(c, cp + ldc);
+        c2.intoArray(c, cp + 2 * ldc);
+        c3.intoArray(c, cp + 3 * ldc);
+        c4.intoArray(c, cp + 4 * ldc);
+        c5.intoArray(c, cp + 5 * ldc);
+    }
+
+    private static void micro12h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                 boolean acc) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp);
+            c1 = FloatVector.fromArray(S, c, cp + ldc);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c4 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c5 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c6 = FloatVector.fromArray(S, c, cp + 6 * ldc);
+            c7 = FloatVector.fromArray(S, c, cp + 7 * ldc);
+            c8 = FloatVector.fromArray(S, c, cp + 8 * ldc);
+            c9 = FloatVector.fromArray(S, c, cp + 9 * ldc);
+            c10 = FloatVector.fromArray(S, c, cp + 10 * ldc);
+            c11 = FloatVector.fromArray(S, c, cp + 11 * ldc);
+        } else {
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = c11 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + p * NR);
+            int aq = ai + p * 12;
+            c0 = FloatVector.broadcast(S, pa[aq]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[aq + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[aq + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[aq + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[aq + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[aq + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, pa[aq + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, pa[aq + 7]).fma(b0, c7);
+            c8 = FloatVector.broadcast(S, pa[aq + 8]).fma(b0, c8);
+            c9 = FloatVector.broadcast(S, pa[aq + 9]).fma(b0, c9);
+            c10 = FloatVector.broadcast(S, pa[aq + 10]).fma(b0, c10);
+            c11 = FloatVector.broadcast(S, pa[aq + 11]).fma(b0, c11);
+        }
+        c0.intoArray(c, cp);
+        c1.intoArray(c, cp + ldc);
+        c2.intoArray(c, cp + 2 * ldc);
+        c3.intoArray(c, cp + 3 * ldc);
+        c4.intoArray(c, cp + 4 * ldc);
+        c5.intoArray(c, cp + 5 * ldc);
+        c6.intoArray(c, cp + 6 * ldc);
+        c7.intoArray(c, cp + 7 * ldc);
+        c8.intoArray(c, cp + 8 * ldc);
+        c9.intoArray(c, cp + 9 * ldc);
+        c10.intoArray(c, cp + 10 * ldc);
+        c11.intoArray(c, cp + 11 * ldc);
+    }
+
+    private static void micro12rh(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                                  boolean acc) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11;
+        if (acc) {
+            c0 = FloatVector.fromArray(S, c, cp);
+            c1 = FloatVector.fromArray(S, c, cp + ldc);
+            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+            c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c4 = FloatVector.fromArray(S, c, cp + 4 * ldc);
+            c5 = FloatVector.fromArray(S, c, cp + 5 * ldc);
+            c6 = FloatVector.fromArray(S, c, cp + 6 * ldc);
+            c7 = FloatVector.fromArray(S, c, cp + 7 * ldc);
+            c8 = FloatVector.fromArray(S, c, cp + 8 * ldc);
+            c9 = FloatVector.fromArray(S, c, cp + 9 * ldc);
+            c10 = FloatVector.fromArray(S, c, cp + 10 * ldc);
+            c11 = FloatVector.fromArray(S, c, cp + 11 * ldc);
+        } else {
+            c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = c11 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi + p * NR);
+            int aq = ai + p;
+            c0 = FloatVector.broadcast(S, pa[aq]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[aq + KC]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[aq + 2 * KC]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[aq + 3 * KC]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[aq + 4 * KC]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[aq + 5 * KC]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, pa[aq + 6 * KC]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, pa[aq + 7 * KC]).fma(b0, c7);
+            c8 = FloatVector.broadcast(S, pa[aq + 8 * KC]).fma(b0, c8);
+            c9 = FloatVector.broadcast(S, pa[aq + 9 * KC]).fma(b0, c9);
+            c10 = FloatVector.broadcast(S, pa[aq + 10 * KC]).fma(b0, c10);
+            c11 = FloatVector.broadcast(S, pa[aq + 11 * KC]).fma(b0, c11);
+        }
+        c0.intoArray(c, cp);
+        c1.intoArray(c, cp + ldc);
+        c2.intoArray(c, cp + 2 * ldc);
+        c3.intoArray(c, cp + 3 * ldc);
+        c4.intoArray(c, cp + 4 * ldc);
+        c5.intoArray(c, cp + 5 * ldc);
+        c6.intoArray(c, cp + 6 * ldc);
+        c7.intoArray(c, cp + 7 * ldc);
+        c8.intoArray(c, cp + 8 * ldc);
+        c9.intoArray(c, cp + 9 * ldc);
+        c10.intoArray(c, cp + 10 * ldc);
+        c11.intoArray(c, cp + 11 * ldc);
+    }
 }

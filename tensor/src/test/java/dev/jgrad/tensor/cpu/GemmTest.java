@@ -17,6 +17,7 @@ class GemmTest {
         {1, 1, 1}, {1, 7, 1}, {5, 3, 70}, {13, 40, 33}, {Gemm.MR + 1, Gemm.KC + 3, Gemm.NR + 1},
         {Gemm.MC + 5, 2 * Gemm.KC + 1, 3 * Gemm.NR - 1}, {64, 64, 64}, {70, 100, 2 * Gemm.NR}, {3, 600, 5},
         {Gemm.MC + 1, Gemm.KC + 1, Gemm.C_BLOCK / Gemm.MC + 2 * Gemm.NR + 1},   // several column tasks
+        {2 * Gemm.MR, Gemm.KC + 9, Gemm.NR + SimdKernels.L},                    // a last sliver of one vector
         {1, 128, 384}, {2, 37, 1000}, {1, 3, 5},   // the matrix-vector path (decoding)
     };
 
