@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Small contiguous elementwise ops skip the row planner (CpuBackend.small): every operand
+ * Small contiguous elementwise ops skip the row planner (Elementwise.small): every operand
  * layout that path accepts, and the ones it must hand back to the planner, against the scalar
  * twins, which go through the planner. Sizes straddle the planner's grain.
  */
