@@ -25,13 +25,15 @@ class PackedMatrixTest {
     }
 
     /**
-     * m, k, n: an LSTM step's product (big enough for the pool), few rows with whole and partial
-     * vectors of columns, more rows than the unpacked kernel takes (the packed GEMM then runs on
-     * the source), a single row, and empty dims.
+     * m, k, n: an LSTM step's product (big enough for the pool; whole panels run the packed
+     * micro-kernel on rows up to the last whole MR, the rest the unpacked one), few rows with whole
+     * and partial vectors of columns, more rows than the unpacked kernel takes (the packed GEMM
+     * then runs on the source), rows a multiple of MR with a k of several slabs and a partial one,
+     * more rows than one packed block of A (the unpacked kernel again), a single row, and empty dims.
      */
     private static final int[][] SHAPES = {
-        {32, 384, 1536}, {32, 1536, 384}, {5, 7, 3}, {9, 33, 48}, {70, 33, 50}, {1, 10, 40}, {0, 4, 5}, {3, 0, 5},
-        {3, 4, 0},
+        {32, 384, 1536}, {32, 1536, 384}, {5, 7, 3}, {9, 33, 48}, {70, 33, 50}, {24, 300, 64}, {200, 40, 64},
+        {1, 10, 40}, {0, 4, 5}, {3, 0, 5}, {3, 4, 0},
     };
 
     @Test
@@ -42,20 +44,26 @@ class PackedMatrixTest {
                 Parallel.setThreads(threads);
                 for (int[] s : SHAPES) {
                     Generator g = new Generator(s[0] * 31 + s[2]);
-                    // A with a row stride of its own (a slice), B both as given and as a transposed view.
-                    NdArray a = NdArray.randn(g, DType.F32, s[0], s[1] + 2).narrow(1, 1, s[1]);
+                    // A with a row stride of its own (a slice) and as a transposed view, B both as
+                    // given and as a transposed view.
+                    NdArray rowsA = NdArray.randn(g, DType.F32, s[0], s[1] + 2).narrow(1, 1, s[1]);
+                    NdArray colsA = NdArray.randn(g, DType.F32, s[1], s[0]).t();
                     NdArray b = NdArray.randn(g, DType.F32, s[1], s[2]);
                     NdArray bt = NdArray.randn(g, DType.F32, s[2], s[1]).t();
-                    String at = "simd " + simd + ", threads " + threads + ", " + s[0] + "x" + s[1] + "x" + s[2];
-                    for (NdArray rhs : new NdArray[] {b, bt}) {
-                        float[] want = a.matmul(rhs.contiguous()).toFloatArray();
-                        PackedMatrix p = rhs.pack();
-                        assertArrayEquals(want, a.matmul(p).toFloatArray(), at);
-                        NdArray out = NdArray.full(DType.F32, 7, s[0], s[2]);
-                        assertArrayEquals(want, a.matmul(p, out).toFloatArray(), at + ", out=");
-                        if (s[0] > 2) {
-                            // One or two rows times a transposed B are dot products, summed in another order.
-                            assertArrayEquals(a.matmul(rhs).toFloatArray(), want, at + ", the source itself");
+                    for (NdArray a : new NdArray[] {rowsA, colsA}) {
+                        for (NdArray rhs : new NdArray[] {b, bt}) {
+                            String at = "simd " + simd + ", threads " + threads + ", " + s[0] + "x" + s[1] + "x"
+                                    + s[2] + (a == rowsA ? ", A rows" : ", A transposed")
+                                    + (rhs == b ? "" : ", B transposed");
+                            float[] want = a.matmul(rhs.contiguous()).toFloatArray();
+                            PackedMatrix p = rhs.pack();
+                            assertArrayEquals(want, a.matmul(p).toFloatArray(), at);
+                            NdArray out = NdArray.full(DType.F32, 7, s[0], s[2]);
+                            assertArrayEquals(want, a.matmul(p, out).toFloatArray(), at + ", out=");
+                            if (s[0] > 2) {
+                                // One or two rows times a transposed B are dot products, summed in another order.
+                                assertArrayEquals(a.matmul(rhs).toFloatArray(), want, at + ", the source itself");
+                            }
                         }
                     }
                 }

@@ -412,6 +412,47 @@ final class Gemm {
     }
 
     /**
+     * A (m, k) packed slab by slab as {@link #region} packs it (row slivers KC apart when its rows
+     * are contiguous, k-major slivers otherwise), into this thread's A buffer, which it returns:
+     * for products against a right-hand side packed beforehand ({@link #prepacked}).
+     */
+    static float[] packAllA(float[] a, int ao, int sam, int sak, int m, int k) {
+        boolean rowsA = sak == 1;
+        int slabs = (k + KC - 1) / KC;
+        int aSlivers = (m + MR - 1) / MR;
+        float[] pa = BUFFERS.get().a(aSlivers * MR * (rowsA ? slabs * KC : k));
+        for (int q = 0; q < slabs; q++) {
+            int pc = q * KC;
+            int kc = Math.min(KC, k - pc);
+            int aSlab = pc * aSlivers * MR;
+            for (int i = 0; i < m; i += MR) {
+                if (rowsA) {
+                    packRows(a, ao + i * sam + pc, sam, Math.min(MR, m - i), kc, pa, aSlab + i * KC);
+                } else {
+                    packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, m - i), kc, pa, aSlab + i * kc);
+                }
+            }
+        }
+        return pa;
+    }
+
+    /**
+     * C rows [0, m) (a multiple of MR) x columns [0, NR) from co (=|+=) A, packed by
+     * {@link #packAllA}, x one B sliver k deep at {@code bo} (NR floats per k, the layout of
+     * {@link MatmulKernels#panels}' full panels): the micro-kernel slab by slab, as in
+     * {@link #region}, so the same bits.
+     */
+    static void prepacked(float[] pa, boolean rowsA, int m, float[] b, int bo, int k, float[] c, int co, int ldc,
+                          boolean accumulate) {
+        int aSlivers = m / MR;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            block(pa, pc * aSlivers * MR, rowsA ? KC : 0, b, bo + pc * NR, kc, c, co, ldc, 0, m, 0, 1, NR,
+                    accumulate || pc > 0, null);
+        }
+    }
+
+    /**
      * One task and slab: rows [r0, r1) of packed A against packed B slivers [s0, s1). aStride is
      * {@link #KC} when A was packed by {@link #packRows}, 0 when by {@link #packA} (k-major).
      */
