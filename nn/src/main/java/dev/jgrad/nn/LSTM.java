@@ -3,10 +3,13 @@ package dev.jgrad.nn;
 import dev.jgrad.autograd.Function;
 import dev.jgrad.autograd.GradMode;
 import dev.jgrad.autograd.Tensor;
+import dev.jgrad.autograd.ops.Products;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.PackedMatrix;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.backend.Backends;
 
 /**
  * A multi-layer LSTM (Hochreiter and Schmidhuber 1997) with PyTorch's gate order (input,
@@ -111,8 +114,11 @@ public final class LSTM extends Module {
         }
         Tensor seq = x;                                                            // (B, T, in)
         for (int l = 0; l < layers(); l++) {
-            Tensor pre = seq.matmul(wih[l].tensor().t().contiguous())
-                    .add(bih[l].tensor()).add(bhh[l].tensor());                    // (B, T, 4H)
+            // x W_ihᵀ + (b_ih + b_hh) as one product started from the summed bias: adding the two
+            // biases to its result took two more passes over (B, T, 4H), and their backward two sums.
+            Tensor bias = bih[l].tensor().add(bhh[l].tensor());
+            Tensor pre = new Products.Linear().apply(seq.reshape(b * t, seq.size(2)), wih[l].tensor(), bias)
+                    .view(b, t, 4 * hidden);                                       // (B, T, 4H)
             if (fused) {
                 Tensor hc = new Sequence().apply(pre, whh[l].tensor(), h[l], c[l]);   // (2, B, T, H)
                 seq = hc.select(0, 0);
@@ -146,14 +152,13 @@ public final class LSTM extends Module {
      */
     static final class Sequence extends Function {
         /**
-         * Per step, for the first-order backward: the sigmoid of all four gates (B, 4H; the g slot is
-         * not used), tanh g, c, tanh c and h (B, H). Dropped once backward has run.
+         * For the first-order backward, dropped once it has run: every step's gate activations
+         * (T, B, 4H: sigmoid i, sigmoid f, tanh g, sigmoid o), tanh of its cell state (T, B, H),
+         * and the result (2, B, T, H), whose h and c rows are the other states the steps need.
          */
-        private NdArray[] sig;
-        private NdArray[] cell;
-        private NdArray[] tanhCell;
-        private NdArray[] tanhG;
-        private NdArray[] hStates;
+        private NdArray act;
+        private NdArray tanhC;
+        private NdArray states;
 
         @Override
         public String name() {
@@ -165,51 +170,61 @@ public final class LSTM extends Module {
             save(in[0], in[1], in[2], in[3]);
             NdArray pre = in[0].data();
             NdArray whh = in[1].data();
+            NdArray h = in[2].data();
+            NdArray c = in[3].data();
+            int hid = whh.rank() == 2 ? whh.size(1) : -1;
+            if (pre.rank() != 3 || whh.rank() != 2 || pre.size(2) != 4 * hid || whh.size(0) != 4 * hid
+                    || !h.shape().equals(Shape.of(pre.size(0), hid)) || !c.shape().equals(h.shape())
+                    || whh.dtype() != pre.dtype() || h.dtype() != pre.dtype() || c.dtype() != pre.dtype()) {
+                throw new IllegalArgumentException("LSTMSequence: expects pre (B, T, 4H), W_hh (4H, H), h0 and c0 (B, H)"
+                        + " of one dtype, got " + pre.dtype() + " " + pre.shape() + ", " + whh.dtype() + " "
+                        + whh.shape() + ", " + h.dtype() + " " + h.shape() + ", " + c.dtype() + " " + c.shape());
+            }
             int b = pre.size(0);
             int t = pre.size(1);
-            int hid = whh.size(1);
-            if (pre.rank() != 3 || pre.size(2) != 4 * hid || whh.size(0) != 4 * hid) {
-                throw new IllegalArgumentException("LSTMSequence: expects pre (B, T, 4H) and W_hh (4H, H), got "
-                        + pre.shape() + " and " + whh.shape());
-            }
             // (H, 4H), packed once for all T products: read in place, each step's product would
             // walk W_hh's 2.4 MB (H = 384) with a stride the prefetcher cannot follow.
             PackedMatrix whhT = whh.t().pack();
             NdArray out = NdArray.zeros(pre.dtype(), 2, b, t, hid);
-            sig = new NdArray[t];
-            tanhG = new NdArray[t];
-            cell = new NdArray[t];
-            tanhCell = new NdArray[t];
-            hStates = new NdArray[t];
-            NdArray h = in[2].data();
-            NdArray c = in[3].data();
+            act = NdArray.zeros(pre.dtype(), t, b, 4 * hid);
+            tanhC = NdArray.zeros(pre.dtype(), t, b, hid);
+            states = out;
+            NdArray gates = NdArray.zeros(pre.dtype(), b, 4 * hid);                 // scratch
+            pre = pre.contiguous();                                                // the cell kernel's rows
+            c = c.contiguous();
             for (int s = 0; s < t; s++) {
-                NdArray gates = h.matmul(whhT);                                    // (B, 4H)
-                gates.add(pre.select(1, s), gates);
-                NdArray sg = gates.sigmoid();
-                NdArray g = gates.narrow(1, 2 * hid, hid).tanh();
-                NdArray cs = sg.narrow(1, hid, hid).mul(c);                         // c = f c + i g
-                cs.add(sg.narrow(1, 0, hid).mul(g), cs);
-                NdArray tc = cs.tanh();
-                NdArray hs = sg.narrow(1, 3 * hid, hid).mul(tc);                    // h = o tanh(c)
-                // Rows of one step lie T apart in out, so the step computes into arrays of its own
-                // (contiguous, as the next step's product wants its h) and copies them in.
-                out.select(0, 0).select(1, s).copyFrom(hs);
-                out.select(0, 1).select(1, s).copyFrom(cs);
-                sig[s] = sg;
-                tanhG[s] = g;
-                cell[s] = cs;
-                tanhCell[s] = tc;
-                hStates[s] = hs;
+                h.matmul(whhT, gates);                                             // (B, 4H)
+                NdArray hs = out.select(0, 0).select(1, s);                        // this step's rows of out
+                NdArray cs = out.select(0, 1).select(1, s);
+                cellForward(gates, pre.select(1, s), c, act.select(0, s), cs, tanhC.select(0, s), hs);
                 h = hs;
                 c = cs;
             }
             return out;
         }
 
+        /** One step: F32 runs the backend's fused kernel, other dtypes the same formulas as array ops. */
+        private static void cellForward(NdArray gates, NdArray pre, NdArray cPrev, NdArray act, NdArray c,
+                                        NdArray tanhC, NdArray h) {
+            if (gates.dtype() == DType.F32) {
+                Backends.get().lstmCellForward(gates, pre, cPrev, act, c, tanhC, h);
+                return;
+            }
+            int hid = c.size(1);
+            gates.add(pre, gates);
+            gates.sigmoid(act);
+            gates.narrow(1, 2 * hid, hid).tanh(act.narrow(1, 2 * hid, hid));
+            // c = f c' + i g, made apart: out= refuses c and c' as rows of one array (they interleave)
+            NdArray cs = act.narrow(1, hid, hid).mul(cPrev);
+            cs.add(act.narrow(1, 0, hid).mul(act.narrow(1, 2 * hid, hid)), cs);
+            c.copyFrom(cs);
+            cs.tanh(tanhC);
+            act.narrow(1, 3 * hid, hid).mul(tanhC, h);                             // h = o tanh(c)
+        }
+
         @Override
         protected Tensor[] backward(Tensor grad) {
-            if (!GradMode.isEnabled() && sig != null) {
+            if (!GradMode.isEnabled() && act != null) {
                 return firstOrder(grad.data());
             }
             Tensor pre = saved(0);
@@ -271,67 +286,75 @@ public final class LSTM extends Module {
         }
 
         /**
-         * The backward above from the forward's saved steps, for the usual first-order pass:
-         * the same formulas in place on one scratch array, each gate's gradient written straight
-         * into its columns of d pre (the tensor-op version makes a dozen arrays per step and then
-         * copies them together twice, into each step's gates and into the stack).
+         * The backward above from the forward's saved steps, for the usual first-order pass: one
+         * fused kernel per step writes each gate's gradient straight into its columns of d pre
+         * (the tensor-op version makes a dozen arrays per step and then copies them together
+         * twice, into each step's gates and into the stack).
          */
         private Tensor[] firstOrder(NdArray grad) {
             NdArray whh = saved(1).data();
             NdArray h0 = saved(2).data();
-            NdArray c0 = saved(3).data();
-            int b = sig[0].size(0);
-            int t = sig.length;
+            NdArray c0 = saved(3).data().contiguous();
+            int b = act.size(1);
+            int t = act.size(0);
             int hid = whh.size(1);
-            NdArray gh = grad.select(0, 0);                                        // (B, T, H)
-            NdArray gc = grad.select(0, 1);
+            NdArray g = act.dtype() == DType.F32 ? grad.contiguous() : grad;       // the kernel's rows
+            NdArray gh = g.select(0, 0);                                           // (B, T, H)
+            NdArray gc = g.select(0, 1);
             NdArray dPre = NdArray.zeros(whh.dtype(), b, t, 4 * hid);
-            NdArray u = NdArray.zeros(whh.dtype(), b, hid);                        // scratch
+            NdArray dh = NdArray.zeros(whh.dtype(), b, hid);                       // from step s + 1 into h[s + 1]
+            NdArray dc = NdArray.zeros(whh.dtype(), b, hid);
             PackedMatrix whhPacked = whh.pack();                                   // (4H, H), for all T products
-            NdArray dh = null;                                                     // from step s + 1 into h[s + 1]
-            NdArray dc = null;
             for (int s = t - 1; s >= 0; s--) {
-                NdArray i = sig[s].narrow(1, 0, hid);
-                NdArray f = sig[s].narrow(1, hid, hid);
-                NdArray o = sig[s].narrow(1, 3 * hid, hid);
-                NdArray g = tanhG[s];
-                NdArray tc = tanhCell[s];
-                NdArray cPrev = s == 0 ? c0 : cell[s - 1];
+                NdArray cPrev = s == 0 ? c0 : states.select(0, 1).select(1, s - 1);
                 NdArray dGates = dPre.select(1, s);                                // (B, 4H)
-                NdArray dhs = dh == null ? gh.select(1, s) : gh.select(1, s).add(dh);
-                NdArray dcs = tc.mul(tc);                          // dc = gc + dc' + dh o (1 - tanh² c)
-                dcs.mul(-1, dcs).add(1, dcs).mul(o, dcs).mul(dhs, dcs).add(gc.select(1, s), dcs);
-                if (dc != null) {
-                    dcs.add(dc, dcs);
-                }
-                o.mul(o, u);                                                       // d o = dh tanh c o (1 - o)
-                o.sub(u, u).mul(tc, u).mul(dhs, dGates.narrow(1, 3 * hid, hid));
-                i.mul(i, u);                                                       // d i = dc g i (1 - i)
-                i.sub(u, u).mul(g, u).mul(dcs, dGates.narrow(1, 0, hid));
-                f.mul(f, u);                                                       // d f = dc c' f (1 - f)
-                f.sub(u, u).mul(cPrev, u).mul(dcs, dGates.narrow(1, hid, hid));
-                g.mul(g, u);                                                       // d g = dc i (1 - g²)
-                u.mul(-1, u).add(1, u).mul(i, u).mul(dcs, dGates.narrow(1, 2 * hid, hid));
-                dh = dGates.matmul(whhPacked);                                     // (B, H)
-                dc = dcs.mul(f, dcs);
+                cellBackward(act.select(0, s), tanhC.select(0, s), cPrev, gh.select(1, s), gc.select(1, s), dh, dc,
+                        dGates);
+                dGates.matmul(whhPacked, dh);                                      // (B, H)
             }
             NdArray dWhh = null;
             if (needsGrad(1)) {
                 // sum over steps of dGates_sᵀ h_s: one (4H, B T) x (B T, H) product
-                NdArray hPrev = NdArray.zeros(whh.dtype(), b, t, hid);             // (B, T, H)
+                NdArray hPrev = NdArray.zeros(whh.dtype(), b, t, hid);             // (B, T, H): h0, h_0 .. h_{T-2}
                 hPrev.select(1, 0).copyFrom(h0);
-                for (int s = 1; s < t; s++) {
-                    hPrev.select(1, s).copyFrom(hStates[s - 1]);
-                }
+                hPrev.narrow(1, 1, t - 1).copyFrom(states.select(0, 0).narrow(1, 0, t - 1));
                 dWhh = dPre.reshape(b * t, 4 * hid).t().matmul(hPrev.reshape(b * t, hid));
             }
-            sig = null;
-            tanhG = null;
-            cell = null;
-            tanhCell = null;
-            hStates = null;
+            act = null;
+            tanhC = null;
+            states = null;
             return new Tensor[] {needsGrad(0) ? Tensor.of(dPre) : null, dWhh == null ? null : Tensor.of(dWhh),
                 needsGrad(2) ? Tensor.of(dh) : null, needsGrad(3) ? Tensor.of(dc) : null};
+        }
+
+        /**
+         * One step back: the gradients of the gates into dGates and dc (in place, from the next
+         * step's dc to this step's input's). F32 runs the backend's fused kernel, other dtypes the
+         * same formulas as array ops.
+         */
+        private static void cellBackward(NdArray act, NdArray tanhC, NdArray cPrev, NdArray gh, NdArray gc,
+                                         NdArray dh, NdArray dc, NdArray dGates) {
+            if (act.dtype() == DType.F32) {
+                Backends.get().lstmCellBackward(act, tanhC, cPrev, gh, gc, dh, dc, dGates, dc);
+                return;
+            }
+            int hid = tanhC.size(1);
+            NdArray i = act.narrow(1, 0, hid);
+            NdArray f = act.narrow(1, hid, hid);
+            NdArray g = act.narrow(1, 2 * hid, hid);
+            NdArray o = act.narrow(1, 3 * hid, hid);
+            NdArray dhs = gh.add(dh);
+            NdArray dcs = tanhC.mul(tanhC);                         // dc = gc + dc' + dh o (1 - tanh² c)
+            dcs.mul(-1, dcs).add(1, dcs).mul(o, dcs).mul(dhs, dcs).add(gc, dcs).add(dc, dcs);
+            NdArray u = o.mul(o);                                                  // d o = dh tanh c o (1 - o)
+            o.sub(u, u).mul(tanhC, u).mul(dhs, dGates.narrow(1, 3 * hid, hid));
+            i.mul(i, u);                                                           // d i = dc g i (1 - i)
+            i.sub(u, u).mul(g, u).mul(dcs, dGates.narrow(1, 0, hid));
+            f.mul(f, u);                                                           // d f = dc c' f (1 - f)
+            f.sub(u, u).mul(cPrev, u).mul(dcs, dGates.narrow(1, hid, hid));
+            g.mul(g, u);                                                           // d g = dc i (1 - g²)
+            u.mul(-1, u).add(1, u).mul(i, u).mul(dcs, dGates.narrow(1, 2 * hid, hid));
+            dcs.mul(f, dc);
         }
     }
 }

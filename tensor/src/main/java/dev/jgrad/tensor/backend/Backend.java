@@ -166,6 +166,27 @@ public interface Backend {
     void causalAttentionBackward(NdArray q, NdArray k, NdArray v, NdArray out, NdArray lse, NdArray g, double scale,
                                  NdArray dq, NdArray dk, NdArray dv);
 
+    /**
+     * One time step of an LSTM cell over F32 rows, gates in PyTorch's order (input, forget,
+     * cell, output): with z = gates + pre (both (B, 4H)), writes act = (sigmoid(z_i),
+     * sigmoid(z_f), tanh(z_g), sigmoid(z_o)) (B, 4H), c = f cPrev + i g, tanhC = tanh(c) and
+     * h = o tanhC (each (B, H)). Every array is 2-D with a unit column stride and any row stride
+     * (one step's rows of a (B, T, .) array); act may be gates itself, nothing else may overlap.
+     * The caller checks the shapes.
+     */
+    void lstmCellForward(NdArray gates, NdArray pre, NdArray cPrev, NdArray act, NdArray c, NdArray tanhC,
+                         NdArray h);
+
+    /**
+     * The backward of {@link #lstmCellForward} for one step, from what it saved (act, tanhC) and
+     * its cell input cPrev: gh and gc are the gradients of the step's outputs h and c from above,
+     * dh and dcNext those flowing back from step s + 1 (zeros at the last step). Writes the
+     * gradient of z into dGates (B, 4H) and that of cPrev, dc f, into dcOut (B, H), which may be
+     * dcNext itself. Layouts as in the forward.
+     */
+    void lstmCellBackward(NdArray act, NdArray tanhC, NdArray cPrev, NdArray gh, NdArray gc, NdArray dh,
+                          NdArray dcNext, NdArray dGates, NdArray dcOut);
+
     /** Sum of squares of all elements, accumulated in the array's precision lane by lane. */
     double sumOfSquares(NdArray x);
 }

@@ -345,6 +345,75 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void lstmCellForward(NdArray gates, NdArray pre, NdArray cPrev, NdArray act, NdArray c, NdArray tanhC,
+                                NdArray h) {
+        String op = "lstmCellForward";
+        Rows z = Rows.of(op, gates);
+        Rows p = Rows.of(op, pre);
+        Rows cp = Rows.of(op, cPrev);
+        Rows a = Rows.of(op, act);
+        Rows cs = Rows.of(op, c);
+        Rows tc = Rows.of(op, tanhC);
+        Rows hs = Rows.of(op, h);
+        int hid = c.size(1);
+        boolean vec = simd;
+        Parallel.forRange(c.size(0), Math.max(1, Strided.GRAIN / Math.max(1, 4 * hid)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                if (vec) {
+                    FusedKernels.lstmCellRow(z.a, z.at(r), p.a, p.at(r), cp.a, cp.at(r), a.a, a.at(r), cs.a, cs.at(r),
+                            tc.a, tc.at(r), hs.a, hs.at(r), hid);
+                } else {
+                    ScalarKernels.lstmCellRow(z.a, z.at(r), p.a, p.at(r), cp.a, cp.at(r), a.a, a.at(r), cs.a, cs.at(r),
+                            tc.a, tc.at(r), hs.a, hs.at(r), hid);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void lstmCellBackward(NdArray act, NdArray tanhC, NdArray cPrev, NdArray gh, NdArray gc, NdArray dh,
+                                 NdArray dcNext, NdArray dGates, NdArray dcOut) {
+        String op = "lstmCellBackward";
+        Rows a = Rows.of(op, act);
+        Rows tc = Rows.of(op, tanhC);
+        Rows cp = Rows.of(op, cPrev);
+        Rows h = Rows.of(op, gh);
+        Rows c = Rows.of(op, gc);
+        Rows dhs = Rows.of(op, dh);
+        Rows dcn = Rows.of(op, dcNext);
+        Rows dg = Rows.of(op, dGates);
+        Rows dco = Rows.of(op, dcOut);
+        int hid = tanhC.size(1);
+        boolean vec = simd;
+        Parallel.forRange(tanhC.size(0), Math.max(1, Strided.GRAIN / Math.max(1, 4 * hid)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                if (vec) {
+                    FusedKernels.lstmCellBackwardRow(a.a, a.at(r), tc.a, tc.at(r), cp.a, cp.at(r), h.a, h.at(r),
+                            c.a, c.at(r), dhs.a, dhs.at(r), dcn.a, dcn.at(r), dg.a, dg.at(r), dco.a, dco.at(r), hid);
+                } else {
+                    ScalarKernels.lstmCellBackwardRow(a.a, a.at(r), tc.a, tc.at(r), cp.a, cp.at(r), h.a, h.at(r),
+                            c.a, c.at(r), dhs.a, dhs.at(r), dcn.a, dcn.at(r), dg.a, dg.at(r), dco.a, dco.at(r), hid);
+                }
+            }
+        });
+    }
+
+    /** A 2-D F32 array whose columns are adjacent, as storage, offset and row stride. */
+    private record Rows(float[] a, int off, int stride) {
+        static Rows of(String op, NdArray x) {
+            if (x.dtype() != DType.F32 || x.rank() != 2 || x.size(1) > 1 && x.layout().stride(1) != 1) {
+                throw new IllegalArgumentException(op + ": needs 2-D F32 arrays with unit column stride, got "
+                        + x.dtype() + " " + x.shape() + " with layout " + x.layout());
+            }
+            return new Rows(x.storageF32(), x.layout().offset(), x.layout().stride(0));
+        }
+
+        int at(int row) {
+            return off + row * stride;
+        }
+    }
+
+    @Override
     public double sumOfSquares(NdArray x) {
         NdArray c = x.contiguous();
         int off = c.layout().offset();

@@ -1,11 +1,14 @@
 package dev.jgrad.tensor.cpu;
 
+import dev.jgrad.tensor.backend.BinaryOp;
+import dev.jgrad.tensor.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API side of the fused layer kernels behind the backend SPI: AdamW and the sum of
- * squares for clipping, LayerNorm forward and backward, causal attention forward and backward.
+ * squares for clipping, LayerNorm forward and backward, causal attention forward and backward,
+ * the LSTM cell's step forward and backward.
  * Each has its scalar twin in {@link ScalarKernels}, the oracle its tests compare against.
  */
 final class FusedKernels {
@@ -410,6 +413,79 @@ final class FusedKernels {
                             dko + (j0 + c0) * dkr, dkr, c1 - c0, hs, n, true, false);
                 }
             }
+        }
+    }
+
+    /**
+     * One row of an LSTM step (gates i, f, g, o; z row of 4H, state rows of H): the same
+     * operations, in the same order and rounding, as the tensor ops it replaces (gates + pre,
+     * sigmoid, tanh, f c' + i g, tanh, o tanh c), each pass over rows that stay in L1. The
+     * transcendental passes are the element kernels' own loops, compiled apart from this one.
+     */
+    static void lstmCellRow(float[] z, int zo, float[] p, int po, float[] cp, int cpo, float[] act, int ao,
+                            float[] c, int co, float[] tc, int tco, float[] h, int ho, int hid) {
+        SimdKernels.binary(BinaryOp.ADD, z, zo, 1, p, po, 1, act, ao, 4 * hid);
+        SimdKernels.unary(UnaryOp.SIGMOID, act, ao, 1, act, ao, 2 * hid);
+        SimdKernels.unary(UnaryOp.TANH, act, ao + 2 * hid, 1, act, ao + 2 * hid, hid);
+        SimdKernels.unary(UnaryOp.SIGMOID, act, ao + 3 * hid, 1, act, ao + 3 * hid, hid);
+        int fo = ao + hid;
+        int go = ao + 2 * hid;
+        int bound = S.loopBound(hid);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector f = FloatVector.fromArray(S, act, fo + j);
+            FloatVector i = FloatVector.fromArray(S, act, ao + j);
+            FloatVector g = FloatVector.fromArray(S, act, go + j);
+            f.mul(FloatVector.fromArray(S, cp, cpo + j)).add(i.mul(g)).intoArray(c, co + j);
+        }
+        for (; j < hid; j++) {
+            c[co + j] = act[fo + j] * cp[cpo + j] + act[ao + j] * act[go + j];
+        }
+        SimdKernels.unary(UnaryOp.TANH, c, co, 1, tc, tco, hid);
+        SimdKernels.binary(BinaryOp.MUL, act, ao + 3 * hid, 1, tc, tco, 1, h, ho, hid);
+    }
+
+    /**
+     * One row of an LSTM step's backward: dGates (4H) and dc' = dc f (H) from the step's saved
+     * activations, in the operation order of the tensor-op backward it replaces (see
+     * {@code LSTM.Sequence}), so the same bits. dco may be dcn.
+     */
+    static void lstmCellBackwardRow(float[] act, int ao, float[] tc, int tco, float[] cp, int cpo, float[] gh, int gho,
+                                    float[] gc, int gco, float[] dh, int dho, float[] dcn, int dcno, float[] dg,
+                                    int dgo, float[] dco, int dcoo, int hid) {
+        int fo = ao + hid;
+        int go = ao + 2 * hid;
+        int oo = ao + 3 * hid;
+        int bound = S.loopBound(hid);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector i = FloatVector.fromArray(S, act, ao + j);
+            FloatVector f = FloatVector.fromArray(S, act, fo + j);
+            FloatVector g = FloatVector.fromArray(S, act, go + j);
+            FloatVector o = FloatVector.fromArray(S, act, oo + j);
+            FloatVector t = FloatVector.fromArray(S, tc, tco + j);
+            FloatVector dhs = FloatVector.fromArray(S, gh, gho + j).add(FloatVector.fromArray(S, dh, dho + j));
+            FloatVector dcs = t.mul(t).mul(-1f).add(1f).mul(o).mul(dhs)
+                    .add(FloatVector.fromArray(S, gc, gco + j)).add(FloatVector.fromArray(S, dcn, dcno + j));
+            o.sub(o.mul(o)).mul(t).mul(dhs).intoArray(dg, dgo + 3 * hid + j);
+            i.sub(i.mul(i)).mul(g).mul(dcs).intoArray(dg, dgo + j);
+            f.sub(f.mul(f)).mul(FloatVector.fromArray(S, cp, cpo + j)).mul(dcs).intoArray(dg, dgo + hid + j);
+            g.mul(g).mul(-1f).add(1f).mul(i).mul(dcs).intoArray(dg, dgo + 2 * hid + j);
+            dcs.mul(f).intoArray(dco, dcoo + j);
+        }
+        for (; j < hid; j++) {
+            float i = act[ao + j];
+            float f = act[fo + j];
+            float g = act[go + j];
+            float o = act[oo + j];
+            float t = tc[tco + j];
+            float dhs = gh[gho + j] + dh[dho + j];
+            float dcs = (t * t * -1f + 1f) * o * dhs + gc[gco + j] + dcn[dcno + j];
+            dg[dgo + 3 * hid + j] = (o - o * o) * t * dhs;
+            dg[dgo + j] = (i - i * i) * g * dcs;
+            dg[dgo + hid + j] = (f - f * f) * cp[cpo + j] * dcs;
+            dg[dgo + 2 * hid + j] = (g * g * -1f + 1f) * i * dcs;
+            dco[dcoo + j] = dcs * f;
         }
     }
 }

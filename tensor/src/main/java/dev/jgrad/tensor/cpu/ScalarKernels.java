@@ -446,4 +446,41 @@ public final class ScalarKernels {
         }
         return (float) lse;
     }
+
+    /** The oracle for {@link FusedKernels#lstmCellRow}, in double from the float inputs. */
+    static void lstmCellRow(float[] z, int zo, float[] p, int po, float[] cp, int cpo, float[] act, int ao,
+                            float[] c, int co, float[] tc, int tco, float[] h, int ho, int hid) {
+        for (int j = 0; j < 4 * hid; j++) {
+            double v = (double) z[zo + j] + p[po + j];
+            boolean cell = j >= 2 * hid && j < 3 * hid;
+            act[ao + j] = (float) unary(cell ? UnaryOp.TANH : UnaryOp.SIGMOID, v);
+        }
+        for (int j = 0; j < hid; j++) {
+            double cj = (double) act[ao + hid + j] * cp[cpo + j] + (double) act[ao + j] * act[ao + 2 * hid + j];
+            double t = Math.tanh(cj);
+            c[co + j] = (float) cj;
+            tc[tco + j] = (float) t;
+            h[ho + j] = (float) (act[ao + 3 * hid + j] * t);
+        }
+    }
+
+    /** The oracle for {@link FusedKernels#lstmCellBackwardRow}, in double from the float inputs. */
+    static void lstmCellBackwardRow(float[] act, int ao, float[] tc, int tco, float[] cp, int cpo, float[] gh, int gho,
+                                    float[] gc, int gco, float[] dh, int dho, float[] dcn, int dcno, float[] dg,
+                                    int dgo, float[] dco, int dcoo, int hid) {
+        for (int j = 0; j < hid; j++) {
+            double i = act[ao + j];
+            double f = act[ao + hid + j];
+            double g = act[ao + 2 * hid + j];
+            double o = act[ao + 3 * hid + j];
+            double t = tc[tco + j];
+            double dhs = (double) gh[gho + j] + dh[dho + j];
+            double dcs = (1 - t * t) * o * dhs + gc[gco + j] + dcn[dcno + j];
+            dg[dgo + j] = (float) (dcs * g * i * (1 - i));
+            dg[dgo + hid + j] = (float) (dcs * cp[cpo + j] * f * (1 - f));
+            dg[dgo + 2 * hid + j] = (float) (dcs * i * (1 - g * g));
+            dg[dgo + 3 * hid + j] = (float) (dhs * t * o * (1 - o));
+            dco[dcoo + j] = (float) (dcs * f);
+        }
+    }
 }
