@@ -183,8 +183,11 @@ public final class LSTM extends Module {
             int b = pre.size(0);
             int t = pre.size(1);
             // (H, 4H), packed once for all T products: read in place, each step's product would
-            // walk W_hh's 2.4 MB (H = 384) with a stride the prefetcher cannot follow.
-            PackedMatrix whhT = whh.t().pack();
+            // walk W_hh's 2.4 MB (H = 384) with a stride the prefetcher cannot follow. A single
+            // step (decoding a token at a time) multiplies by W_hhᵀ in place instead: packing would
+            // copy all of W_hh to use it once (for a row or two the matrix-vector path reads W_hh's
+            // rows directly; more rows pack it inside the product anyway).
+            PackedMatrix whhT = t > 1 ? whh.t().pack() : null;
             NdArray out = NdArray.zeros(pre.dtype(), 2, b, t, hid);
             act = NdArray.zeros(pre.dtype(), t, b, 4 * hid);
             tanhC = NdArray.zeros(pre.dtype(), t, b, hid);
@@ -193,7 +196,11 @@ public final class LSTM extends Module {
             pre = pre.contiguous();                                                // the cell kernel's rows
             c = c.contiguous();
             for (int s = 0; s < t; s++) {
-                h.matmul(whhT, gates);                                             // (B, 4H)
+                if (whhT != null) {
+                    h.matmul(whhT, gates);                                         // (B, 4H)
+                } else {
+                    h.matmul(whh.t(), gates);
+                }
                 NdArray hs = out.select(0, 0).select(1, s);                        // this step's rows of out
                 NdArray cs = out.select(0, 1).select(1, s);
                 cellForward(gates, pre.select(1, s), c, act.select(0, s), cs, tanhC.select(0, s), hs);
