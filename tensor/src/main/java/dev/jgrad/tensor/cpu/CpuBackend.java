@@ -348,6 +348,7 @@ public final class CpuBackend implements Backend {
     public void lstmCellForward(NdArray gates, NdArray pre, NdArray cPrev, NdArray act, NdArray c, NdArray tanhC,
                                 NdArray h) {
         String op = "lstmCellForward";
+        checkCell(op, new NdArray[] {gates, pre, act}, new NdArray[] {cPrev, c, tanhC, h});
         Rows z = Rows.of(op, gates);
         Rows p = Rows.of(op, pre);
         Rows cp = Rows.of(op, cPrev);
@@ -374,6 +375,7 @@ public final class CpuBackend implements Backend {
     public void lstmCellBackward(NdArray act, NdArray tanhC, NdArray cPrev, NdArray gh, NdArray gc, NdArray dh,
                                  NdArray dcNext, NdArray dGates, NdArray dcOut) {
         String op = "lstmCellBackward";
+        checkCell(op, new NdArray[] {act, dGates}, new NdArray[] {tanhC, cPrev, gh, gc, dh, dcNext, dcOut});
         Rows a = Rows.of(op, act);
         Rows tc = Rows.of(op, tanhC);
         Rows cp = Rows.of(op, cPrev);
@@ -396,6 +398,35 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
+    }
+
+    /**
+     * The kernels address rows by offset, so a mismatched shape would read a neighbour's values
+     * instead of failing: every gate array must be (B, 4H) and every state array (B, H).
+     */
+    private static void checkCell(String op, NdArray[] gateArrays, NdArray[] stateArrays) {
+        NdArray first = stateArrays[0];
+        Shape state = first.shape();
+        boolean ok = first.rank() == 2;
+        Shape gate = ok ? Shape.of(first.size(0), 4 * first.size(1)) : state;
+        for (NdArray x : stateArrays) {
+            ok &= x.shape().equals(state);
+        }
+        for (NdArray x : gateArrays) {
+            ok &= x.shape().equals(gate);
+        }
+        if (!ok) {
+            StringBuilder got = new StringBuilder();
+            for (NdArray x : gateArrays) {
+                got.append(x.shape()).append(' ');
+            }
+            got.append("and states ");
+            for (NdArray x : stateArrays) {
+                got.append(x.shape()).append(' ');
+            }
+            throw new IllegalArgumentException(op + ": needs gate arrays (B, 4H) and state arrays (B, H), got gates "
+                    + got.toString().trim());
+        }
     }
 
     /** A 2-D F32 array whose columns are adjacent, as storage, offset and row stride. */

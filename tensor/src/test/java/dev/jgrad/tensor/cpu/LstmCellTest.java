@@ -117,6 +117,23 @@ class LstmCellTest {
     }
 
     @Test
+    void mismatchedShapesAreClearErrors() {
+        NdArray gates = NdArray.zeros(DType.F32, 2, 8);
+        NdArray state = NdArray.zeros(DType.F32, 2, 2);
+        NdArray narrow = NdArray.zeros(DType.F32, 2, 6);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Backends.get().lstmCellForward(gates, narrow, state, gates, state, state, state));
+        assertTrue(e.getMessage().contains("lstmCellForward") && e.getMessage().contains("(2, 6)"), e.getMessage());
+        NdArray oneRow = NdArray.zeros(DType.F32, 1, 2);
+        e = assertThrows(IllegalArgumentException.class, () -> Backends.get().lstmCellBackward(gates, state, state,
+                state, state, oneRow, state, gates, state));
+        assertTrue(e.getMessage().contains("lstmCellBackward") && e.getMessage().contains("(1, 2)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Backends.get().lstmCellBackward(gates, state, state,
+                state, state, state, state, narrow, state));
+        assertTrue(e.getMessage().contains("lstmCellBackward") && e.getMessage().contains("(2, 6)"), e.getMessage());
+    }
+
+    @Test
     void layoutsTheKernelsCannotReadAreClearErrors() {
         NdArray ok = NdArray.zeros(DType.F32, 2, 8);
         NdArray okState = NdArray.zeros(DType.F32, 2, 2);
