@@ -118,7 +118,7 @@ final class Strided {
         if (rows == 1) {
             // One long row: cut it into fixed chunks (elementwise work does not care).
             int k = base.length;
-            Parallel.forRange(inner, GRAIN, (lo, hi) -> {
+            Parallel.forRange(inner, balanced(inner, GRAIN, SimdKernels.L), (lo, hi) -> {
                 int[] off = new int[k];
                 for (int o = 0; o < k; o++) {
                     off[o] = base[o] + lo * strides[o][0];
@@ -128,7 +128,24 @@ final class Strided {
             return;
         }
         int rowGrain = Math.max(1, GRAIN / Math.max(inner, 1));
-        Parallel.forRange(rows, rowGrain, (lo, hi) -> runRows(lo, hi, row));
+        Parallel.forRange(rows, balanced(rows, rowGrain, 1), (lo, hi) -> runRows(lo, hi, row));
+    }
+
+    /**
+     * A chunk size near {@code grain} that cuts n into a multiple of the pool's threads (three
+     * chunks of a 768 x 128 array on two threads kept one thread busy for two of them), rounded
+     * up to {@code multiple} so that chunk boundaries stay on whole vectors: which elements a
+     * kernel's vector body or its scalar tail computes never depends on the thread count.
+     */
+    static int balanced(int n, int grain, int multiple) {
+        int threads = Parallel.threads();
+        long chunks = ((long) n + grain - 1) / grain;
+        if (threads == 1 || chunks <= 1) {
+            return grain;
+        }
+        long even = (chunks + threads - 1) / threads * threads;
+        long g = (n + even - 1) / even;
+        return (int) Math.max(1, (g + multiple - 1) / multiple * multiple);
     }
 
     /** Visits every row in order on the calling thread. */

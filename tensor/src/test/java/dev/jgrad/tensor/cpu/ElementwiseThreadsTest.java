@@ -1,0 +1,68 @@
+package dev.jgrad.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Generator;
+import dev.jgrad.tensor.NdArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The row planner cuts elementwise work into a multiple of the pool's threads, and that never
+ * changes a result: the same bits on one, two and three threads, for transcendental ops too
+ * (whose vector body and scalar tail round differently), on one long row with a tail and on
+ * many rows.
+ */
+class ElementwiseThreadsTest {
+    private final int threadsBefore = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(threadsBefore);
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        Generator g = new Generator(12);
+        // one row of 3 grains and a tail; GPT's 768 x 128 (three row chunks); odd rows and columns
+        NdArray[] inputs = {NdArray.randn(g, DType.F32, 3 * Strided.GRAIN + 5),
+            NdArray.randn(g, DType.F32, 768, 128), NdArray.randn(g, DType.F32, 769, 129)};
+        for (NdArray x : inputs) {
+            NdArray y = NdArray.randn(g, DType.F32, x.shape().dims());
+            float[][] want = null;
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                float[][] got = {x.tanh().toFloatArray(), x.exp().toFloatArray(), x.gelu().toFloatArray(),
+                    x.add(y).toFloatArray(), x.mul(y).toFloatArray()};
+                if (want == null) {
+                    want = got;
+                } else {
+                    for (int i = 0; i < got.length; i++) {
+                        assertArrayEquals(want[i], got[i], x.shape() + ", op " + i + ", threads " + threads);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chunksComeInMultiplesOfTheThreadsOnWholeVectors() {
+        Parallel.setThreads(2);
+        int g = Strided.balanced(3 * Strided.GRAIN, Strided.GRAIN, SimdKernels.L);
+        assertEquals(0, g % SimdKernels.L);
+        assertEquals(4, (3 * Strided.GRAIN + g - 1) / g, "three grains become four chunks");
+        int rows = Strided.balanced(768, 256, 1);
+        assertEquals(4, (768 + rows - 1) / rows);
+        assertEquals(256, Strided.balanced(512, 256, 1), "already even");
+        assertEquals(100, Strided.balanced(50, 100, 1), "one chunk stays one");
+        Parallel.setThreads(1);
+        assertEquals(256, Strided.balanced(768, 256, 1), "one thread: the grain as given");
+        Parallel.setThreads(3);
+        int odd = Strided.balanced(1000, 100, 8);
+        long chunks = (1000 + odd - 1) / odd;
+        assertTrue(odd % 8 == 0 && chunks <= 12 && chunks >= 9, "near the grain: " + odd);
+    }
+}
