@@ -7,14 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
+import dev.jgrad.tensor.backend.Backends;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The row planner cuts elementwise work into a multiple of the pool's threads, and that never
- * changes a result: the same bits on one, two and three threads, for transcendental ops too
- * (whose vector body and scalar tail round differently), on one long row with a tail and on
- * many rows.
+ * Elementwise ops and the row-by-row kernels cut their work into a multiple of the pool's
+ * threads, and that never changes a result: the same bits on one, two and three threads, for
+ * transcendental ops too (whose vector body and scalar tail round differently), on one long row
+ * with a tail and on many rows.
  */
 class ElementwiseThreadsTest {
     private final int threadsBefore = Parallel.threads();
@@ -35,8 +36,13 @@ class ElementwiseThreadsTest {
             float[][] want = null;
             for (int threads : new int[] {1, 2, 3}) {
                 Parallel.setThreads(threads);
+                NdArray gy = NdArray.zeros(DType.F32, x.shape().dims());
+                NdArray slope = NdArray.zeros(DType.F32, x.shape().dims());
+                Backends.get().geluWithGrad(x, gy, slope);
                 float[][] got = {x.tanh().toFloatArray(), x.exp().toFloatArray(), x.gelu().toFloatArray(),
-                    x.add(y).toFloatArray(), x.mul(y).toFloatArray()};
+                    x.add(y).toFloatArray(), x.mul(y).toFloatArray(), gy.toFloatArray(), slope.toFloatArray(),
+                    x.softmax(-1).toFloatArray(), x.logSoftmax(-1).toFloatArray(), x.max(new int[] {-1}, false)
+                        .toFloatArray(), layerNorm(x).toFloatArray()};
                 if (want == null) {
                     want = got;
                 } else {
@@ -46,6 +52,17 @@ class ElementwiseThreadsTest {
                 }
             }
         }
+    }
+
+    private static NdArray layerNorm(NdArray x) {
+        NdArray x2 = x.rank() == 1 ? x.reshape(1, -1) : x;
+        int rows = x2.size(0);
+        int c = x2.size(1);
+        NdArray w = NdArray.ones(DType.F32, c);
+        NdArray y = NdArray.zeros(DType.F32, rows, c);
+        Backends.get().layerNormForward(x2, w, null, 1e-5, y, NdArray.zeros(DType.F32, rows),
+                NdArray.zeros(DType.F32, rows));
+        return y;
     }
 
     @Test
