@@ -29,10 +29,15 @@ final class Gemm {
     private static final VectorSpecies<Float> S = SimdKernels.S;
     private static final int L = SimdKernels.L;
     /**
-     * Micro-tile rows. MR x 2 vectors of accumulators: 6 x 2 = 12 of AVX2's 16 registers, 12 x 2 =
-     * 24 of AVX-512's 32 (measured at n = 512 on one core: 6 x 32 reached 131 GFLOP/s, 12 x 32 reached 152).
+     * Micro-tile rows. MR x 2 vectors of accumulators: 12 x 2 = 24 of AVX-512's 32 registers
+     * (measured at n = 512 on one core: 6 x 32 reached 131 GFLOP/s, 12 x 32 reached 152), but only
+     * 4 x 2 = 8 of AVX2's 16. A 6 x 16 tile (12 accumulators) leaves 4 registers for the two B
+     * vectors and the A broadcasts, and C2 keeps up to three broadcasts live at once: it spilled
+     * one accumulator to the stack, a store and reload inside the loop (seen in the disassembly),
+     * and ran at 40-43 GFLOP/s on a Zen 3 core whose FMA loop peaks near 100; 4 x 16 runs the same
+     * loop at 97 (kernel alone, in L1).
      */
-    static final int MR = L >= 16 ? 12 : 6;
+    static final int MR = L >= 16 ? 12 : 4;
     static final int NR = 2 * L;
     /** The first MR lanes: one k-step of a k-major A sliver. */
     private static final VectorMask<Float> SLIVER = S.indexInRange(0, MR);
@@ -514,7 +519,6 @@ final class Gemm {
         if (rows == MR && sam == 1 && L >= MR) {
             // A^T x B (a weight gradient): the MR values of each p lie side by side. Masked, so no
             // lane strays into the neighbouring sliver, which another thread may be packing.
-            // 128-bit vectors (4 lanes, NEON) hold less than a sliver of 6: the loop below.
             for (int p = 0; p < kc; p++) {
                 FloatVector.fromArray(S, a, base + p * sak, SLIVER).intoArray(pa, out + p * MR, SLIVER);
             }

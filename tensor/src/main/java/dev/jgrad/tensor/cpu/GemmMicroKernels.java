@@ -30,19 +30,19 @@ final class GemmMicroKernels {
                 micro12(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             }
         } else if (rows) {
-            micro6r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            micro4r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
         } else {
-            micro6(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            micro4(pa, ai, pb, bi, kc, c, cp, ldc, acc);
         }
     }
 
     // The accumulators are the FMA addend (acc = a.fma(b, acc)): that form reaches the FMA
     // units' throughput; with the accumulator as a multiplicand it does not.
-    // micro6 and micro12 are one kernel unrolled for two register files: every accumulator has
+    // micro4 and micro12 are one kernel unrolled for two register files: every accumulator has
     // to be a local variable for C2 to keep it in a register, so they cannot share a loop.
-    private static void micro6(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+    private static void micro4(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
                                 boolean acc) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (acc) {
             c00 = FloatVector.fromArray(S, c, cp);
             c01 = FloatVector.fromArray(S, c, cp + L);
@@ -52,16 +52,12 @@ final class GemmMicroKernels {
             c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
             c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
             c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
-            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
-            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
-            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
-            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
         } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
         }
         for (int p = 0; p < kc; p++) {
             int bq = bi + p * NR;
-            int aq = ai + p * 6;
+            int aq = ai + p * 4;
             FloatVector b0 = FloatVector.fromArray(S, pb, bq);
             FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
             FloatVector x = FloatVector.broadcast(S, pa[aq]);
@@ -76,12 +72,6 @@ final class GemmMicroKernels {
             x = FloatVector.broadcast(S, pa[aq + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, pa[aq + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, pa[aq + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
         }
         c00.intoArray(c, cp);
         c01.intoArray(c, cp + L);
@@ -91,10 +81,6 @@ final class GemmMicroKernels {
         c21.intoArray(c, cp + 2 * ldc + L);
         c30.intoArray(c, cp + 3 * ldc);
         c31.intoArray(c, cp + 3 * ldc + L);
-        c40.intoArray(c, cp + 4 * ldc);
-        c41.intoArray(c, cp + 4 * ldc + L);
-        c50.intoArray(c, cp + 5 * ldc);
-        c51.intoArray(c, cp + 5 * ldc + L);
     }
 
     private static void micro12(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
@@ -196,9 +182,9 @@ final class GemmMicroKernels {
         c111.intoArray(c, cp + 11 * ldc + L);
     }
 
-    private static void micro6r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+    private static void micro4r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
                                 boolean acc) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (acc) {
             c00 = FloatVector.fromArray(S, c, cp);
             c01 = FloatVector.fromArray(S, c, cp + L);
@@ -208,12 +194,8 @@ final class GemmMicroKernels {
             c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
             c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
             c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
-            c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
-            c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
-            c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
-            c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
         } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = FloatVector.zero(S);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
         }
         for (int p = 0; p < kc; p++) {
             int bq = bi + p * NR;
@@ -232,12 +214,6 @@ final class GemmMicroKernels {
             x = FloatVector.broadcast(S, pa[aq + 3 * KC]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, pa[aq + 4 * KC]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, pa[aq + 5 * KC]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
         }
         c00.intoArray(c, cp);
         c01.intoArray(c, cp + L);
@@ -247,10 +223,6 @@ final class GemmMicroKernels {
         c21.intoArray(c, cp + 2 * ldc + L);
         c30.intoArray(c, cp + 3 * ldc);
         c31.intoArray(c, cp + 3 * ldc + L);
-        c40.intoArray(c, cp + 4 * ldc);
-        c41.intoArray(c, cp + 4 * ldc + L);
-        c50.intoArray(c, cp + 5 * ldc);
-        c51.intoArray(c, cp + 5 * ldc + L);
     }
 
     private static void micro12r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
@@ -366,55 +338,47 @@ final class GemmMicroKernels {
                 micro12h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             }
         } else if (rows) {
-            micro6rh(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            micro4rh(pa, ai, pb, bi, kc, c, cp, ldc, acc);
         } else {
-            micro6h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            micro4h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
         }
     }
 
-    private static void micro6h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+    private static void micro4h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
                                 boolean acc) {
-        FloatVector c0, c1, c2, c3, c4, c5;
+        FloatVector c0, c1, c2, c3;
         if (acc) {
             c0 = FloatVector.fromArray(S, c, cp);
             c1 = FloatVector.fromArray(S, c, cp + ldc);
             c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
             c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
-            c4 = FloatVector.fromArray(S, c, cp + 4 * ldc);
-            c5 = FloatVector.fromArray(S, c, cp + 5 * ldc);
         } else {
-            c0 = c1 = c2 = c3 = c4 = c5 = FloatVector.zero(S);
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
         }
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bi + p * NR);
-            int aq = ai + p * 6;
+            int aq = ai + p * 4;
             c0 = FloatVector.broadcast(S, pa[aq]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, pa[aq + 1]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, pa[aq + 2]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, pa[aq + 3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, pa[aq + 4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, pa[aq + 5]).fma(b0, c5);
         }
         c0.intoArray(c, cp);
         c1.intoArray(c, cp + ldc);
         c2.intoArray(c, cp + 2 * ldc);
         c3.intoArray(c, cp + 3 * ldc);
-        c4.intoArray(c, cp + 4 * ldc);
-        c5.intoArray(c, cp + 5 * ldc);
     }
 
-    private static void micro6rh(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+    private static void micro4rh(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
                                  boolean acc) {
-        FloatVector c0, c1, c2, c3, c4, c5;
+        FloatVector c0, c1, c2, c3;
         if (acc) {
             c0 = FloatVector.fromArray(S, c, cp);
             c1 = FloatVector.fromArray(S, c, cp + ldc);
             c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
             c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
-            c4 = FloatVector.fromArray(S, c, cp + 4 * ldc);
-            c5 = FloatVector.fromArray(S, c, cp + 5 * ldc);
         } else {
-            c0 = c1 = c2 = c3 = c4 = c5 = FloatVector.zero(S);
+            c0 = c1 = c2 = c3 = FloatVector.zero(S);
         }
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bi + p * NR);
@@ -423,15 +387,11 @@ final class GemmMicroKernels {
             c1 = FloatVector.broadcast(S, pa[aq + KC]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, pa[aq + 2 * KC]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, pa[aq + 3 * KC]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, pa[aq + 4 * KC]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, pa[aq + 5 * KC]).fma(b0, c5);
         }
         c0.intoArray(c, cp);
         c1.intoArray(c, cp + ldc);
         c2.intoArray(c, cp + 2 * ldc);
         c3.intoArray(c, cp + 3 * ldc);
-        c4.intoArray(c, cp + 4 * ldc);
-        c5.intoArray(c, cp + 5 * ldc);
     }
 
     private static void micro12h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
