@@ -387,22 +387,26 @@ public final class SimdKernels {
      * Relative error about 1 ulp; bit-identical in the interpreter and in compiled code.
      */
     static FloatVector exp(FloatVector x) {
-        // Constants are static final vectors: C2 folds them, where a broadcast per call adds
-        // nodes that count against its inlining budget. No clamp and no float-to-int convert:
-        // Java's min/max (NaN and signed zero rules) and its saturating F2I each compile to a
-        // chain of several instructions. Outside [E_LO, E_HI] the lanes compute garbage that the
-        // two blends at the end replace; a NaN stays NaN through r and p.
+        // Constants are scalars, broadcast where they are used (the scalar forms of fma, sub, lt
+        // and blend broadcast too): a broadcast is a pure value that C2 hoists out of the caller's
+        // loop, where a static final vector's payload is an array that it reloaded on every
+        // iteration (the loop's float[] stores could alias it): two instructions per constant,
+        // 16 of them per exp in softmax's row loop (seen with bench/disasm.sh). No clamp and no
+        // float-to-int convert: Java's min/max (NaN and signed zero rules) and its saturating F2I
+        // each compile to a chain of several instructions. Outside [E_LO, E_HI] the lanes compute
+        // garbage that the two blends at the end replace; a NaN stays NaN through r and p.
         FloatVector t = x.fma(E_LOG2E, E_MAGIC);
         FloatVector k = t.sub(E_MAGIC);
-        FloatVector r = k.fma(E_NLN2_HI, x);
-        r = k.fma(E_NLN2_LO, r);
+        FloatVector r = k.fma(FloatVector.broadcast(S, E_NLN2_HI), x);
+        r = k.fma(FloatVector.broadcast(S, E_NLN2_LO), r);
         FloatVector p = r.fma(E_C7, E_C6);
-        p = r.fma(p, E_C5);
-        p = r.fma(p, E_C4);
-        p = r.fma(p, E_C3);
-        p = r.fma(p, E_C2);
-        p = r.fma(p, E_ONE);
-        p = r.fma(p, E_ONE);
+        p = r.fma(p, FloatVector.broadcast(S, E_C5));
+        p = r.fma(p, FloatVector.broadcast(S, E_C4));
+        p = r.fma(p, FloatVector.broadcast(S, E_C3));
+        p = r.fma(p, FloatVector.broadcast(S, E_C2));
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        p = r.fma(p, one);
+        p = r.fma(p, one);
         // t = 1.5 * 2^23 + k exactly, so its low mantissa bits hold k (two's complement)
         IntVector ki = t.reinterpretAsInts().sub(E_MAGIC_BITS);
         IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
@@ -410,26 +414,23 @@ public final class SimdKernels {
         FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector result = p.mul(s1).mul(s2);
-        result = result.blend(E_ZERO, x.lt(E_LO));
-        return result.blend(E_INF, x.compare(VectorOperators.GT, E_HI));
+        result = result.blend(0f, x.lt(E_LO));
+        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, E_HI));
     }
 
     private static final int E_MAGIC_BITS = Float.floatToRawIntBits(12582912f);
-    private static final FloatVector E_LO = FloatVector.broadcast(S, -104f);
-    private static final FloatVector E_HI = FloatVector.broadcast(S, 88.7228394f);
-    private static final FloatVector E_LOG2E = FloatVector.broadcast(S, 1.44269504f);
-    private static final FloatVector E_MAGIC = FloatVector.broadcast(S, 12582912f);      // 1.5 * 2^23: adding it rounds to an integer
-    private static final FloatVector E_NLN2_HI = FloatVector.broadcast(S, -0.693359375f); // ln 2 split so k * LN2_HI is exact
-    private static final FloatVector E_NLN2_LO = FloatVector.broadcast(S, 2.12194440e-4f);
-    private static final FloatVector E_C7 = FloatVector.broadcast(S, 1f / 5040f);
-    private static final FloatVector E_C6 = FloatVector.broadcast(S, 1f / 720f);
-    private static final FloatVector E_C5 = FloatVector.broadcast(S, 1f / 120f);
-    private static final FloatVector E_C4 = FloatVector.broadcast(S, 1f / 24f);
-    private static final FloatVector E_C3 = FloatVector.broadcast(S, 1f / 6f);
-    private static final FloatVector E_C2 = FloatVector.broadcast(S, 0.5f);
-    private static final FloatVector E_ONE = FloatVector.broadcast(S, 1f);
-    private static final FloatVector E_ZERO = FloatVector.zero(S);
-    private static final FloatVector E_INF = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+    private static final float E_LO = -104f;
+    private static final float E_HI = 88.7228394f;
+    private static final float E_LOG2E = 1.44269504f;
+    private static final float E_MAGIC = 12582912f;      // 1.5 * 2^23: adding it rounds to an integer
+    private static final float E_NLN2_HI = -0.693359375f; // ln 2 split so k * LN2_HI is exact
+    private static final float E_NLN2_LO = 2.12194440e-4f;
+    private static final float E_C7 = 1f / 5040f;
+    private static final float E_C6 = 1f / 720f;
+    private static final float E_C5 = 1f / 120f;
+    private static final float E_C4 = 1f / 24f;
+    private static final float E_C3 = 1f / 6f;
+    private static final float E_C2 = 0.5f;
 
     /** tanh: the odd Taylor series where |x| < 0.55 (no cancellation), (1 - e^-2|x|)/(1 + e^-2|x|) beyond. */
     static FloatVector tanh(FloatVector x) {
