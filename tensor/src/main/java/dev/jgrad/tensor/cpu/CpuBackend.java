@@ -164,7 +164,7 @@ public final class CpuBackend implements Backend {
         boolean vec = simd;
         Parallel.forRange(x.numel(), Strided.balanced(x.numel(), Strided.GRAIN, SimdKernels.L), (lo, hi) -> {
             if (vec) {
-                SimdKernels.geluWithGrad(xs, xo + lo, ys, yo + lo, ds, dO + lo, hi - lo);
+                ErfcKernels.geluWithGrad(xs, xo + lo, ys, yo + lo, ds, dO + lo, hi - lo);
             } else {
                 ScalarKernels.unaryF32(UnaryOp.GELU, xs, xo + lo, 1, ys, yo + lo, hi - lo);
                 ScalarKernels.unaryF32(UnaryOp.GELU_GRAD, xs, xo + lo, 1, ds, dO + lo, hi - lo);
