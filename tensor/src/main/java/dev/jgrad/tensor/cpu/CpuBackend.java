@@ -90,7 +90,7 @@ public final class CpuBackend implements Backend {
         int mo = m.layout().offset();
         int vo = v.layout().offset();
         boolean vec = simd;
-        Parallel.forRange(n, Strided.balanced(n, Strided.GRAIN, SimdKernels.L), (lo, hi) -> {
+        Parallel.forRange(n, Strided.elementGrain(n), (lo, hi) -> {
             if (vec) {
                 FusedKernels.adamw(w, wo + lo, g, go + lo, mm, mo + lo, vv, vo + lo, hi - lo, step);
             } else {
@@ -109,7 +109,7 @@ public final class CpuBackend implements Backend {
         int go = grad.layout().offset();
         int vo = velocity == null ? 0 : velocity.layout().offset();
         boolean vec = simd;
-        Parallel.forRange(n, Strided.balanced(n, Strided.GRAIN, SimdKernels.L), (lo, hi) -> {
+        Parallel.forRange(n, Strided.elementGrain(n), (lo, hi) -> {
             if (vec) {
                 FusedKernels.sgd(w, wo + lo, g, go + lo, v, vo + lo, hi - lo, step);
             } else {
@@ -128,7 +128,7 @@ public final class CpuBackend implements Backend {
         int dOff = dlogits.layout().offset();
         double[] rowLoss = new double[n];
         boolean vec = simd;
-        Parallel.forRange(n, Strided.balanced(n, Math.max(1, Strided.GRAIN / Math.max(v, 1)), 1), (lo, hi) -> {
+        Parallel.forRange(n, Strided.rowGrain(n, v), (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 int t = targets[i];
                 if (t == ignoreIndex) {
@@ -162,7 +162,7 @@ public final class CpuBackend implements Backend {
         int yo = y.layout().offset();
         int dO = dydx.layout().offset();
         boolean vec = simd;
-        Parallel.forRange(x.numel(), Strided.balanced(x.numel(), Strided.GRAIN, SimdKernels.L), (lo, hi) -> {
+        Parallel.forRange(x.numel(), Strided.elementGrain(x.numel()), (lo, hi) -> {
             if (vec) {
                 ErfcKernels.geluWithGrad(xs, xo + lo, ys, yo + lo, ds, dO + lo, hi - lo);
             } else {
@@ -186,7 +186,7 @@ public final class CpuBackend implements Backend {
         int wo = w.layout().offset();
         int bo = b == null ? 0 : b.layout().offset();
         boolean vec = simd;
-        Parallel.forRange(r, Strided.balanced(r, Math.max(1, Strided.GRAIN / Math.max(c, 1)), 1), (lo, hi) -> {
+        Parallel.forRange(r, Strided.rowGrain(r, c), (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 if (vec) {
                     FusedKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
@@ -215,7 +215,7 @@ public final class CpuBackend implements Backend {
         int wo = w.layout().offset();
         boolean vec = simd;
         // dx: rows are independent.
-        Parallel.forRange(r, Strided.balanced(r, Math.max(1, Strided.GRAIN / Math.max(c, 1)), 1), (lo, hi) -> {
+        Parallel.forRange(r, Strided.rowGrain(r, c), (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 if (vec) {
                     FusedKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
@@ -358,7 +358,7 @@ public final class CpuBackend implements Backend {
         Rows hs = Rows.of(op, h);
         int hid = c.size(1);
         boolean vec = simd;
-        int grain = Strided.balanced(c.size(0), Math.max(1, Strided.GRAIN / Math.max(1, 4 * hid)), 1);
+        int grain = Strided.rowGrain(c.size(0), 4 * hid);
         Parallel.forRange(c.size(0), grain, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 if (vec) {
@@ -388,7 +388,7 @@ public final class CpuBackend implements Backend {
         Rows dco = Rows.of(op, dcOut);
         int hid = tanhC.size(1);
         boolean vec = simd;
-        int grain = Strided.balanced(tanhC.size(0), Math.max(1, Strided.GRAIN / Math.max(1, 4 * hid)), 1);
+        int grain = Strided.rowGrain(tanhC.size(0), 4 * hid);
         Parallel.forRange(tanhC.size(0), grain, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 if (vec) {

@@ -60,7 +60,7 @@ final class Reductions {
         NdArray xs = x.permute(movePerm(reduce)).contiguous();
         int n = (int) inner;
         int base = xs.layout().offset();
-        int grain = Strided.balanced(rows, Math.max(1, Strided.GRAIN / Math.max(n, 1)), 1);
+        int grain = Strided.rowGrain(rows, n);
         Parallel.forRange(rows, grain, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 int off = base + r * n;
@@ -246,7 +246,7 @@ final class Reductions {
         if (xs.numel() > 0 && n > 0) {
             int rows = xs.numel() / n;
             int base = xs.layout().offset();
-            Parallel.forRange(rows, Strided.balanced(rows, Math.max(1, Strided.GRAIN / n), 1), (lo, hi) -> {
+            Parallel.forRange(rows, Strided.rowGrain(rows, n), (lo, hi) -> {
                 for (int r = lo; r < hi; r++) {
                     body.row(xs, base + r * n, out, r * n, n);
                 }

@@ -118,7 +118,7 @@ final class Strided {
         if (rows == 1) {
             // One long row: cut it into fixed chunks (elementwise work does not care).
             int k = base.length;
-            Parallel.forRange(inner, balanced(inner, GRAIN, SimdKernels.L), (lo, hi) -> {
+            Parallel.forRange(inner, elementGrain(inner), (lo, hi) -> {
                 int[] off = new int[k];
                 for (int o = 0; o < k; o++) {
                     off[o] = base[o] + lo * strides[o][0];
@@ -127,8 +127,17 @@ final class Strided {
             });
             return;
         }
-        int rowGrain = Math.max(1, GRAIN / Math.max(inner, 1));
-        Parallel.forRange(rows, balanced(rows, rowGrain, 1), (lo, hi) -> runRows(lo, hi, row));
+        Parallel.forRange(rows, rowGrain(rows, inner), (lo, hi) -> runRows(lo, hi, row));
+    }
+
+    /** {@link #balanced} chunks of whole rows of rowLength elements, about {@link #GRAIN} elements a chunk. */
+    static int rowGrain(int rows, int rowLength) {
+        return balanced(rows, Math.max(1, GRAIN / Math.max(rowLength, 1)), 1);
+    }
+
+    /** {@link #balanced} chunks of one contiguous run of n elements, on whole vectors. */
+    static int elementGrain(int n) {
+        return balanced(n, GRAIN, SimdKernels.L);
     }
 
     /**
