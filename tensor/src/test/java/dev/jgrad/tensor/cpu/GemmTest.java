@@ -99,6 +99,35 @@ class GemmTest {
         }
     }
 
+    /**
+     * A as a window of a wider matrix (offset, row stride past k), every float outside the window
+     * NaN: a read past the window's columns (packing or kernels) would turn C into NaN.
+     */
+    @Test
+    void readsAWindowOfAWiderANoFurther() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (int m : new int[] {Gemm.MR, 2 * Gemm.MR + 3, Gemm.MC + 1}) {
+            for (int k : new int[] {5, Gemm.KC + 3}) {
+                int n = 2 * Gemm.NR + 1;
+                int sam = k + 7;
+                int ao = 3 * sam + 2;
+                float[] wide = new float[ao + m * sam + 2 * sam];
+                java.util.Arrays.fill(wide, Float.NaN);
+                float[] a = random(r, m * k);
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(a, i * k, wide, ao + i * sam, k);
+                }
+                float[] b = random(r, k * n);
+                float[] want = oracle(a, k, 1, b, n, 1, m, n, k);
+                for (boolean par : new boolean[] {false, true}) {
+                    float[] got = new float[m * n];
+                    Gemm.sgemm(wide, ao, sam, 1, b, 0, n, 1, got, 0, n, m, n, k, false, par);
+                    assertArrayEquals(want, got, 1e-5f * (k + 1), "m=" + m + " k=" + k + " par=" + par);
+                }
+            }
+        }
+    }
+
     @Test
     void emptyInnerDimensionGivesZerosOrLeavesCAlone() {
         float[] c = {1, 2, 3, 4, 5, 6};
