@@ -161,12 +161,13 @@ public final class SimdKernels {
     private static final float E_MAGIC = 12582912f;      // 1.5 * 2^23: adding it rounds to an integer
     private static final float E_NLN2_HI = -0.693359375f; // ln 2 split so k * LN2_HI is exact
     private static final float E_NLN2_LO = 2.12194440e-4f;
-    private static final float E_C7 = 1f / 5040f;
-    private static final float E_C6 = 1f / 720f;
-    private static final float E_C5 = 1f / 120f;
-    private static final float E_C4 = 1f / 24f;
-    private static final float E_C3 = 1f / 6f;
-    private static final float E_C2 = 0.5f;
+    // Taylor coefficients 1/k!, shared with ErfcKernels' exp(P) series (package-private for that).
+    static final float E_C7 = 1f / 5040f;
+    static final float E_C6 = 1f / 720f;
+    static final float E_C5 = 1f / 120f;
+    static final float E_C4 = 1f / 24f;
+    static final float E_C3 = 1f / 6f;
+    static final float E_C2 = 0.5f;
 
     /** tanh: the odd Taylor series where |x| < 0.55 (no cancellation), (1 - e^-2|x|)/(1 + e^-2|x|) beyond. */
     static FloatVector tanh(FloatVector x) {
