@@ -135,13 +135,17 @@ public final class SimdKernels {
         FloatVector k = t.sub(E_MAGIC);
         FloatVector r = k.fma(FloatVector.broadcast(S, E_NLN2_HI), x);
         r = k.fma(FloatVector.broadcast(S, E_NLN2_LO), r);
-        FloatVector p = r.fma(E_C7, E_C6);
-        p = r.fma(p, FloatVector.broadcast(S, E_C5));
-        p = r.fma(p, FloatVector.broadcast(S, E_C4));
-        p = r.fma(p, FloatVector.broadcast(S, E_C3));
-        p = r.fma(p, FloatVector.broadcast(S, E_C2));
+        // e^r = 1 + r (1 + r q), q = c2 + c3 r + ... + c7 r^5. q by Estrin's scheme, three
+        // dependent steps instead of Horner's five: the loops that call exp are bound by this
+        // chain's latency, not by throughput (softmax's exp-and-sum pass, 64-50240 columns: 0.87-1.18
+        // -> 0.75-0.89 ns an element). Only the last two steps, Horner's as before, decide the
+        // rounding (q's own error is scaled by r^2 <= 0.12): against Math.exp at 2^24 points of
+        // [-104, 88.7] the largest error went from 0.93 to 0.95 ulp (relative 7.8e-8 -> 8.0e-8).
+        FloatVector r2 = r.mul(r);
+        FloatVector q = r2.fma(r.fma(E_C5, E_C4), r.fma(E_C3, E_C2));
+        q = r2.mul(r2).fma(r.fma(E_C7, E_C6), q);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        p = r.fma(p, one);
+        FloatVector p = r.fma(q, one);
         p = r.fma(p, one);
         // t = 1.5 * 2^23 + k exactly, so its low mantissa bits hold k (two's complement)
         IntVector ki = t.reinterpretAsInts().sub(E_MAGIC_BITS);
