@@ -92,7 +92,7 @@ public final class Attention {
                 // The output is laid out (B, T, nh, hs): the caller's transpose(1, 2).reshape(B, T, C),
                 // which merges the heads, is then a view instead of a copy.
                 NdArray out = headsLayout(q.shape().dims());
-                NdArray lse = NdArray.zeros(DType.F32, q.size(0), q.size(1), q.size(2));
+                NdArray lse = NdArray.empty(DType.F32, q.size(0), q.size(1), q.size(2));
                 Backends.get().causalAttentionForward(q, k, in[2].data(), scale, out, lse);
                 fusedOut = out;
                 fusedLse = lse;
@@ -103,9 +103,9 @@ public final class Attention {
             return att.matmul(in[2].data());
         }
 
-        /** A (B, nh, T, hs) F32 view of a zeroed (B, T, nh, hs) array. */
+        /** A (B, nh, T, hs) F32 view of a new (B, T, nh, hs) array, for a kernel to overwrite. */
         private static NdArray headsLayout(int[] bnths) {
-            return NdArray.zeros(DType.F32, bnths[0], bnths[2], bnths[1], bnths[3]).transpose(1, 2);
+            return NdArray.empty(DType.F32, bnths[0], bnths[2], bnths[1], bnths[3]).transpose(1, 2);
         }
 
         @Override

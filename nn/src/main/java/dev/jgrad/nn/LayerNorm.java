@@ -109,9 +109,9 @@ public final class LayerNorm extends Module implements Layer {
             NdArray x = in[0].data().contiguous();
             int c = x.size(-1);
             int rows = c == 0 ? 0 : x.numel() / c;
-            NdArray y = NdArray.zeros(DType.F32, x.shape());
-            mean = NdArray.zeros(DType.F32, rows);
-            rstd = NdArray.zeros(DType.F32, rows);
+            NdArray y = NdArray.empty(DType.F32, x.shape());
+            mean = NdArray.empty(DType.F32, rows);
+            rstd = NdArray.empty(DType.F32, rows);
             Backends.get().layerNormForward(x, in[1].data().contiguous(),
                     in.length > 2 ? in[2].data().contiguous() : null, eps, y, mean, rstd);
             return y;
@@ -123,9 +123,9 @@ public final class LayerNorm extends Module implements Layer {
             Tensor w = saved(1);
             int c = x.size(-1);
             if (!GradMode.isEnabled()) {
-                NdArray dx = NdArray.zeros(DType.F32, x.shape());
-                NdArray dw = NdArray.zeros(DType.F32, c);
-                NdArray db = hasBias ? NdArray.zeros(DType.F32, c) : null;
+                NdArray dx = NdArray.empty(DType.F32, x.shape());
+                NdArray dw = NdArray.empty(DType.F32, c);
+                NdArray db = hasBias ? NdArray.empty(DType.F32, c) : null;
                 Backends.get().layerNormBackward(g.data().contiguous(), x.data().contiguous(), w.data().contiguous(),
                         mean, rstd, dx, dw, db);
                 return hasBias ? new Tensor[] {Tensor.of(dx), Tensor.of(dw), Tensor.of(db)}

@@ -105,7 +105,7 @@ final class LinearAlgebra {
                     + " does not broadcast to the product's shape " + result);
         }
         if (out == null) {
-            out = NdArray.zeros(mat1.dtype(), result);
+            out = NdArray.empty(mat1.dtype(), result);
         } else {
             OutArguments.check("addmm", out, result, mat1.dtype());
             OutArguments.noOverlap("addmm", out, input, false);

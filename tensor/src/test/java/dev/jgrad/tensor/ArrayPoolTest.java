@@ -39,6 +39,26 @@ class ArrayPoolTest {
     }
 
     @Test
+    void emptyHandsBackReleasedStorageAndTheTestsPoisonIt() {
+        // The build sets jgrad.poisonEmpty for every test run: NaN wherever a kernel fails to write.
+        assertTrue(Boolean.getBoolean("jgrad.poisonEmpty"), "tests must run with -Djgrad.poisonEmpty=true");
+        assertTrue(Float.isNaN(NdArray.empty(DType.F32, 2, 3).storageF32()[5]), "fresh and small");
+        assertTrue(Double.isNaN(NdArray.empty(DType.F64, 4).storageF64()[0]));
+        NdArray a;
+        try (ArrayPool.Recording r = ArrayPool.record()) {
+            a = NdArray.zeros(DType.F32, N);
+            assertTrue(r.release(a));
+        }
+        NdArray b = NdArray.empty(DType.F32, 3, ArrayPool.MIN_LENGTH);
+        assertSame(a.storageF32(), b.storageF32());
+        assertTrue(b.isContiguous());
+        assertEquals(0, ArrayPool.heldFloats());
+        for (float v : b.storageF32()) {
+            assertTrue(Float.isNaN(v));
+        }
+    }
+
+    @Test
     void refusesWhatItDidNotSeeBorn() {
         NdArray before = NdArray.zeros(DType.F32, N);
         NdArray user = NdArray.of(new float[N], N);

@@ -240,8 +240,8 @@ public final class Elementwise {
                 // The backward's factor costs little more here (the exp and erfc are shared)
                 // than the whole GELU' pass it would take there. Contiguous input only: a strided
                 // one runs the scalar kernel, and the output must not depend on recording.
-                NdArray y = NdArray.zeros(DType.F32, x.shape());
-                slope = NdArray.zeros(DType.F32, x.shape());
+                NdArray y = NdArray.empty(DType.F32, x.shape());
+                slope = NdArray.empty(DType.F32, x.shape());
                 Backends.get().geluWithGrad(x, y, slope);
                 return y;
             }

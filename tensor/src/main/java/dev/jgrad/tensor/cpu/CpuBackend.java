@@ -541,7 +541,7 @@ public final class CpuBackend implements Backend {
     public NdArray matmul(NdArray a, NdArray b) {
         int[] outDims = a.shape().dims();
         outDims[outDims.length - 1] = b.size(-1);
-        NdArray out = NdArray.zeros(a.dtype(), outDims);
+        NdArray out = NdArray.empty(a.dtype(), outDims);
         matmulInto(a, b, out, false);
         return out;
     }
@@ -565,7 +565,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public NdArray gather(NdArray x, int dim, NdArray index) {
-        NdArray out = NdArray.zeros(x.dtype(), index.shape());
+        NdArray out = NdArray.empty(x.dtype(), index.shape());
         Layout xl = alongIndex(x.layout(), index.shape(), dim);
         int step = x.layout().stride(dim);
         Strided plan = Strided.plan(index.shape(), out.layout(), index.layout(), xl);
@@ -624,7 +624,7 @@ public final class CpuBackend implements Backend {
         int[] idx = index.toIntArray();
         int[] dims = x.shape().dims();
         dims[dim] = idx.length;
-        NdArray out = NdArray.zeros(x.dtype(), dims);
+        NdArray out = NdArray.empty(x.dtype(), dims);
         if (dim == 0 && x.isContiguous() && x.dtype() == DType.F32) {
             int row = x.numel() / Math.max(x.size(0), 1);
             float[] s = x.storageF32();

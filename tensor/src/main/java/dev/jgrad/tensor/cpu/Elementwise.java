@@ -54,7 +54,7 @@ final class Elementwise {
     }
 
     static NdArray unary(UnaryOp op, NdArray x, boolean simd) {
-        NdArray out = NdArray.zeros(x.dtype(), x.shape());
+        NdArray out = NdArray.empty(x.dtype(), x.shape());
         unaryInto(op, x, out, simd);
         return out;
     }
@@ -100,7 +100,7 @@ final class Elementwise {
 
     static NdArray binary(BinaryOp op, NdArray a, NdArray b, boolean simd) {
         Shape shape = Shape.broadcast(op.label(), a.shape(), b.shape());
-        NdArray out = NdArray.zeros(op.isComparison() ? DType.I32 : a.dtype(), shape);
+        NdArray out = NdArray.empty(op.isComparison() ? DType.I32 : a.dtype(), shape);
         binaryInto(op, a, b, out, simd);
         return out;
     }
@@ -202,7 +202,7 @@ final class Elementwise {
 
     static NdArray where(NdArray cond, NdArray a, NdArray b) {
         Shape shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
-        NdArray out = NdArray.zeros(a.dtype(), shape);
+        NdArray out = NdArray.empty(a.dtype(), shape);
         Strided plan = Strided.plan(shape, out.layout(), cond.layout().expand(shape), a.layout().expand(shape),
                 b.layout().expand(shape));
         int sc = plan.innerStride(1);
@@ -245,7 +245,7 @@ final class Elementwise {
     }
 
     static NdArray convert(NdArray x, DType dtype) {
-        NdArray out = NdArray.zeros(dtype, x.shape());
+        NdArray out = NdArray.empty(dtype, x.shape());
         Strided plan = Strided.plan(x.shape(), out.layout(), x.layout());
         int sx = plan.innerStride(1);
         plan.forEachRow((off, n) -> {

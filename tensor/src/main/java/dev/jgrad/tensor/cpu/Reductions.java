@@ -241,7 +241,7 @@ final class Reductions {
         }
         int[] perm = movePerm(flag);
         NdArray xs = x.permute(perm).contiguous();
-        NdArray out = NdArray.zeros(outType, xs.shape());
+        NdArray out = NdArray.empty(outType, xs.shape());
         int n = x.rank() == 0 ? 1 : x.size(dim);
         if (xs.numel() > 0 && n > 0) {
             int rows = xs.numel() / n;
