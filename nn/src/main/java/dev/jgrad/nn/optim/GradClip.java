@@ -3,6 +3,7 @@ package dev.jgrad.nn.optim;
 import dev.jgrad.nn.Parameter;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.backend.Backends;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Gradient clipping by global norm (PyTorch clip_grad_norm_). */
@@ -18,14 +19,14 @@ public final class GradClip {
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("clip_grad_norm: max norm must be positive, got " + maxNorm);
         }
-        double sq = 0;
+        List<NdArray> grads = new ArrayList<>(params.size());
         for (Parameter p : params) {
             NdArray g = p.grad();
             if (g != null) {
-                sq += Backends.get().sumOfSquares(g);
+                grads.add(g);
             }
         }
-        double norm = Math.sqrt(sq);
+        double norm = Math.sqrt(Backends.get().sumOfSquares(grads));
         double scale = maxNorm / (norm + 1e-6);
         if (scale < 1) {
             for (Parameter p : params) {

@@ -3,6 +3,7 @@ package dev.jgrad.tensor.backend;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.PackedMatrix;
+import java.util.List;
 
 /**
  * The primitive kernels every backend provides. {@link NdArray} validates shapes, dims and
@@ -189,4 +190,16 @@ public interface Backend {
 
     /** Sum of squares of all elements, accumulated in the array's precision lane by lane. */
     double sumOfSquares(NdArray x);
+
+    /**
+     * The sum over {@code xs} of {@link #sumOfSquares(NdArray)}, added in list order, so a
+     * backend that computes the terms in parallel returns the same bits as this loop.
+     */
+    default double sumOfSquares(List<NdArray> xs) {
+        double s = 0;
+        for (NdArray x : xs) {
+            s += sumOfSquares(x);
+        }
+        return s;
+    }
 }

@@ -8,6 +8,7 @@ import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Generator;
 import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.backend.Backends;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +51,32 @@ class ElementwiseThreadsTest {
                         assertArrayEquals(want[i], got[i], x.shape() + ", op " + i + ", threads " + threads);
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void sumOfSquaresOverManyArraysIsTheSerialSumOnAnyThreadCount() {
+        Generator g = new Generator(13);
+        // a model's gradients: matrices, vectors, a strided view, an empty one; above the
+        // parallel threshold in all, and once below it
+        List<NdArray> big = List.of(NdArray.randn(g, DType.F32, 128, 384), NdArray.randn(g, DType.F32, 384),
+                NdArray.randn(g, DType.F32, 512, 128).transpose(0, 1), NdArray.zeros(DType.F32, 0, 7),
+                NdArray.randn(g, DType.F32, 65, 128), NdArray.randn(g, DType.F32, 3));
+        List<NdArray> small = List.of(NdArray.randn(g, DType.F32, 30, 200), NdArray.randn(g, DType.F32, 27));
+        for (List<NdArray> xs : List.of(big, small)) {
+            double serial = 0;
+            double exact = 0;
+            for (NdArray x : xs) {
+                serial += Backends.get().sumOfSquares(x);
+                for (double v : x.toDoubleArray()) {
+                    exact += v * v;
+                }
+            }
+            assertEquals(exact, serial, 1e-6 * exact);
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                assertEquals(serial, Backends.get().sumOfSquares(xs), 0.0, "threads " + threads);
             }
         }
     }
