@@ -275,7 +275,7 @@ final class FusedKernels {
             java.util.Arrays.fill(sums, 0, rows, 0f);
             for (int j0 = 0; j0 < keys; j0 += TILE) {
                 int cols = Math.min(TILE, keys - j0);
-                Gemm.sgemm(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false, false);
+                Gemm.sgemmPacked(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false);
                 for (int r = 0; r < rows; r++) {
                     int row = r * TILE;
                     int n = Math.min(cols, i0 + r + tk - tq + 1 - j0);   // keys row r sees in this tile
@@ -301,8 +301,8 @@ final class FusedKernels {
                     // out (+)= p v over the keys this band of rows sees (the rest of p is zero)
                     int r1 = Math.min(rows, r0 + BAND);
                     int seen = Math.clamp(i0 + r1 + tk - tq - j0, 0, cols);
-                    Gemm.sgemm(p, r0 * TILE, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + (i0 + r0) * or, or, r1 - r0, hs,
-                            seen, j0 > 0, false);
+                    Gemm.sgemmPacked(p, r0 * TILE, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + (i0 + r0) * or, or, r1 - r0, hs,
+                            seen, j0 > 0);
                 }
             }
             for (int r = 0; r < rows; r++) {
@@ -385,8 +385,8 @@ final class FusedKernels {
             }
             for (int j0 = 0; j0 < keys; j0 += TILE) {
                 int cols = Math.min(TILE, keys - j0);
-                Gemm.sgemm(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false, false);
-                Gemm.sgemm(g, go + i0 * gr, gr, 1, v, vo + j0 * vr, 1, vr, dp, 0, TILE, rows, cols, hs, false, false);
+                Gemm.sgemmPacked(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false);
+                Gemm.sgemmPacked(g, go + i0 * gr, gr, 1, v, vo + j0 * vr, 1, vr, dp, 0, TILE, rows, cols, hs, false);
                 for (int r = 0; r < rows; r++) {
                     int row = r * TILE;
                     int n = Math.max(0, Math.min(cols, i0 + r + tk - tq + 1 - j0));
@@ -399,18 +399,18 @@ final class FusedKernels {
                     // dq += ds k over the keys this band of rows sees
                     int r1 = Math.min(rows, r0 + BAND);
                     int seen = Math.clamp(r1 + off, 0, cols);
-                    Gemm.sgemm(dp, r0 * TILE, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + (i0 + r0) * dqr, dqr, r1 - r0,
-                            hs, seen, true, false);
+                    Gemm.sgemmPacked(dp, r0 * TILE, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + (i0 + r0) * dqr, dqr, r1 - r0,
+                            hs, seen, true);
                 }
                 for (int c0 = 0; c0 < cols; c0 += BAND) {
                     // dv += pᵀ g and dk += dsᵀ q over the rows that see this band of keys
                     int c1 = Math.min(cols, c0 + BAND);
                     int first = Math.clamp(c0 - off, 0, rows);
                     int n = rows - first;
-                    Gemm.sgemm(p, first * TILE + c0, 1, TILE, g, go + (i0 + first) * gr, gr, 1, dv,
-                            dvo + (j0 + c0) * dvr, dvr, c1 - c0, hs, n, true, false);
-                    Gemm.sgemm(dp, first * TILE + c0, 1, TILE, q, qo + (i0 + first) * qr, qr, 1, dk,
-                            dko + (j0 + c0) * dkr, dkr, c1 - c0, hs, n, true, false);
+                    Gemm.sgemmPacked(p, first * TILE + c0, 1, TILE, g, go + (i0 + first) * gr, gr, 1, dv,
+                            dvo + (j0 + c0) * dvr, dvr, c1 - c0, hs, n, true);
+                    Gemm.sgemmPacked(dp, first * TILE + c0, 1, TILE, q, qo + (i0 + first) * qr, qr, 1, dk,
+                            dko + (j0 + c0) * dkr, dkr, c1 - c0, hs, n, true);
                 }
             }
         }
