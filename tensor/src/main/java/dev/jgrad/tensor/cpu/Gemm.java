@@ -109,10 +109,12 @@ final class Gemm {
     /**
      * As {@link #sgemm}, on the calling thread, never taking the unpacked small-row kernel:
      * for attention's tile products (64 x 64 x 32 and bands of 16 rows, B rows 3C apart in the
-     * qkv projection), where packing paid on the AVX2 machine (the two forward products of a
-     * tile: 12.1 -> 10.0 µs; attention forward + backward at GPT's shape 5-13% faster, probes
-     * alternating in one JVM). The small-row kernel reads A and B through variable strides, and
-     * C2 left six range checks, two multiplies and stack reloads in its loop for every 8 FMAs.
+     * qkv projection), where packing paid on the AVX2 machine. Against the small-row kernel as
+     * it was (A read through its strides) the two forward products of a tile took 10.0 against
+     * 12.1 µs, and attention forward + backward at GPT's shape ran 1-13% faster; against the
+     * kernel reading A from a copied sliver, the products tie (10.4 against 10.3 µs) and
+     * attention forward + backward still ran 3% faster packed (2.68 against 2.77 ms; probes
+     * alternating in one JVM).
      */
     static void sgemmPacked(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                             float[] c, int co, int ldc, int m, int n, int k, boolean accumulate) {

@@ -66,7 +66,9 @@ public final class MatmulKernels {
     /**
      * Kernel 1: register-blocked SIMD for rows [rowLo, rowHi) of C (row stride ldc), reading B's
      * rows in place. {@link Gemm} uses it for products of few rows, where packing B costs more
-     * than it saves. B must have unit column stride; A may have any strides. Every C element is
+     * than it saves. B must have unit column stride; A may have any strides (each block of four
+     * rows is copied once per k block, rows side by side when they are contiguous and k-major
+     * otherwise, so the four-row tile reads it at fixed offsets). Every C element is
      * one FMA chain over k in ascending order, starting from zero or, when accumulating, from C,
      * and continued block after block of {@link #KC} from what the last block left in C: the
      * packed kernel sums the same way, so which of the two runs a product never changes its bits.
@@ -78,30 +80,54 @@ public final class MatmulKernels {
                 java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
             }
         }
+        int whole = n / (2 * L) * (2 * L);   // columns the two-vector tiles cover
+        float[] sliver = whole > 0 && rowHi - rowLo >= MR ? SLIVER.get() : null;
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
-            int j = 0;
-            for (; j + 2 * L <= n; j += 2 * L) {
-                int i = rowLo;
-                if (WIDE) {
-                    for (; i + 2 * MR <= rowHi; i += 2 * MR) {
+            // Row blocks outside, column blocks inside: each block's A values are gathered once
+            // for all of its columns. Every C element still gets one FMA chain per k block, so
+            // the loop order does not change a bit.
+            int i = rowLo;
+            if (WIDE) {
+                for (; i + 2 * MR <= rowHi; i += 2 * MR) {
+                    for (int j = 0; j < whole; j += 2 * L) {
                         tile8x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j,
                                 ldc, kc);
                     }
                 }
-                for (; i + MR <= rowHi; i += MR) {
-                    tile4x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, ldc,
-                            kc);
+            }
+            for (; i + MR <= rowHi && whole > 0; i += MR) {
+                int base = ao + i * sam + kb * sak;
+                if (sak == 1) {
+                    // Rows contiguous (the activations of a Linear): copied row by row, KC apart.
+                    for (int r = 0; r < MR; r++) {
+                        System.arraycopy(a, base + r * sam, sliver, r * KC, kc);
+                    }
+                    for (int j = 0; j < whole; j += 2 * L) {
+                        tile4x2r(sliver, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, ldc, kc);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        for (int r = 0; r < MR; r++) {
+                            sliver[p * MR + r] = a[base + p * sak + r * sam];
+                        }
+                    }
+                    for (int j = 0; j < whole; j += 2 * L) {
+                        tile4x2(sliver, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, ldc, kc);
+                    }
                 }
-                for (; i < rowHi; i++) {
+            }
+            for (; i < rowHi; i++) {
+                for (int j = 0; j < whole; j += 2 * L) {
                     tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc);
                 }
             }
-            for (; j < n; j += L) {
+            for (int j = whole; j < n; j += L) {
                 // Whole vectors, then one masked vector for the last n % L columns.
                 VectorMask<Float> in = SimdKernels.S.indexInRange(j, n);
-                for (int i = rowLo; i < rowHi; i++) {
-                    tile1x1(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc, in);
+                for (int row = rowLo; row < rowHi; row++) {
+                    tile1x1(a, ao + row * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + row * ldc + j, kc,
+                            in);
                 }
             }
         }
@@ -253,10 +279,18 @@ public final class MatmulKernels {
         c71.intoArray(c, cp + 7 * ldc + L);
     }
 
-    // Eight accumulators as the FMA addend (acc = a.fma(b, acc)): that form reaches the
-    // machine's FMA throughput; with the accumulator as a multiplicand it does not.
-    private static void tile4x2(float[] a, int ap, int sam, int sak, float[] b, int bp, int sbk,
-                                float[] c, int cp, int ldc, int kc) {
+    /** A's values for one row block and k block, k-major (MR per k): see {@link #tile4x2}. */
+    private static final ThreadLocal<float[]> SLIVER = ThreadLocal.withInitial(() -> new float[MR * KC]);
+
+    /**
+     * Four rows x two vectors, A from a k-major sliver (MR values per k, as the packed GEMM's).
+     * Reading A through its own strides, C2 kept a range check on each of the four A loads, two
+     * multiplies for the indices and stack reloads in the loop, about 45 instructions for 8
+     * FMAs, and the kernel ran at 37 GFLOP/s (64 x 64 x 32, B rows 384 apart, one Zen 3 core).
+     * Eight accumulators as the FMA addend (acc = a.fma(b, acc)): that form reaches the
+     * machine's FMA throughput; with the accumulator as a multiplicand it does not.
+     */
+    private static void tile4x2(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc) {
         var S = SimdKernels.S;
         FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
         FloatVector c10 = FloatVector.fromArray(S, c, cp + ldc), c11 = FloatVector.fromArray(S, c, cp + ldc + L);
@@ -264,21 +298,63 @@ public final class MatmulKernels {
         FloatVector c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
         FloatVector c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
         FloatVector c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
-        for (int p = 0; p < kc; p++) {
-            int bk = bp + p * sbk;
+        int bk = bp;
+        for (int q = 0, end = kc * MR; q < end; q += MR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-            int ak = ap + p * sak;
-            FloatVector a0 = FloatVector.broadcast(S, a[ak]);
+            bk += sbk;
+            FloatVector a0 = FloatVector.broadcast(S, ap[q]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ak + sam]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[q + 1]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ak + 2 * sam]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[q + 2]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ak + 3 * sam]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[q + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        c00.intoArray(c, cp);
+        c01.intoArray(c, cp + L);
+        c10.intoArray(c, cp + ldc);
+        c11.intoArray(c, cp + ldc + L);
+        c20.intoArray(c, cp + 2 * ldc);
+        c21.intoArray(c, cp + 2 * ldc + L);
+        c30.intoArray(c, cp + 3 * ldc);
+        c31.intoArray(c, cp + 3 * ldc + L);
+    }
+
+    /**
+     * {@link #tile4x2} with A's four rows side by side, {@link #KC} apart (a plain copy of
+     * contiguous rows, where the k-major copy would be a scalar transpose). A second copy of the
+     * loop rather than the step as a parameter: with a variable step C2 no longer sees a counted
+     * loop and keeps the range checks this form removes (as GemmMicroKernels' micro4/micro4r).
+     */
+    private static void tile4x2r(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc) {
+        var S = SimdKernels.S;
+        FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
+        FloatVector c10 = FloatVector.fromArray(S, c, cp + ldc), c11 = FloatVector.fromArray(S, c, cp + ldc + L);
+        FloatVector c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
+        FloatVector c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+        int bk = bp;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            bk += sbk;
+            FloatVector a0 = FloatVector.broadcast(S, ap[q]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[q + KC]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[q + 2 * KC]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[q + 3 * KC]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
