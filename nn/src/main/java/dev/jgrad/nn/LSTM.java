@@ -188,11 +188,12 @@ public final class LSTM extends Module {
             // copy all of W_hh to use it once (for a row or two the matrix-vector path reads W_hh's
             // rows directly; more rows pack it inside the product anyway).
             PackedMatrix whhT = t > 1 ? whh.t().pack() : null;
-            NdArray out = NdArray.zeros(pre.dtype(), 2, b, t, hid);
-            act = NdArray.zeros(pre.dtype(), t, b, 4 * hid);
-            tanhC = NdArray.zeros(pre.dtype(), t, b, hid);
+            // Every step overwrites its rows of these (t >= 1 here).
+            NdArray out = NdArray.empty(pre.dtype(), 2, b, t, hid);
+            act = NdArray.empty(pre.dtype(), t, b, 4 * hid);
+            tanhC = NdArray.empty(pre.dtype(), t, b, hid);
             states = out;
-            NdArray gates = NdArray.zeros(pre.dtype(), b, 4 * hid);                 // scratch
+            NdArray gates = NdArray.empty(pre.dtype(), b, 4 * hid);                 // scratch
             pre = pre.contiguous();                                                // the cell kernel's rows
             c = c.contiguous();
             for (int s = 0; s < t; s++) {
@@ -308,7 +309,7 @@ public final class LSTM extends Module {
             NdArray g = act.dtype() == DType.F32 ? grad.contiguous() : grad;       // the kernel's rows
             NdArray gh = g.select(0, 0);                                           // (B, T, H)
             NdArray gc = g.select(0, 1);
-            NdArray dPre = NdArray.zeros(whh.dtype(), b, t, 4 * hid);
+            NdArray dPre = NdArray.empty(whh.dtype(), b, t, 4 * hid);               // every step's rows written
             NdArray dh = NdArray.zeros(whh.dtype(), b, hid);                       // from step s + 1 into h[s + 1]
             NdArray dc = NdArray.zeros(whh.dtype(), b, hid);
             PackedMatrix whhPacked = whh.pack();                                   // (4H, H), for all T products
@@ -322,7 +323,7 @@ public final class LSTM extends Module {
             NdArray dWhh = null;
             if (needsGrad(1)) {
                 // sum over steps of dGates_sᵀ h_s: one (4H, B T) x (B T, H) product
-                NdArray hPrev = NdArray.zeros(whh.dtype(), b, t, hid);             // (B, T, H): h0, h_0 .. h_{T-2}
+                NdArray hPrev = NdArray.empty(whh.dtype(), b, t, hid);             // (B, T, H): h0, h_0 .. h_{T-2}
                 hPrev.select(1, 0).copyFrom(h0);
                 hPrev.narrow(1, 1, t - 1).copyFrom(states.select(0, 0).narrow(1, 0, t - 1));
                 dWhh = dPre.reshape(b * t, 4 * hid).t().matmul(hPrev.reshape(b * t, hid));

@@ -92,7 +92,7 @@ public final class Losses {
             if (x.dtype() == DType.F32) {
                 // One pass over the logits: loss and softmax - onehot together.
                 NdArray xc = x.contiguous();
-                fusedGrad = NdArray.zeros(DType.F32, xc.shape());
+                fusedGrad = NdArray.empty(DType.F32, xc.shape());
                 double total = Backends.get().softmaxCrossEntropy(xc, targets, ignoreIndex, fusedGrad);
                 counted = 0;
                 for (int t : targets) {
