@@ -7,6 +7,18 @@ final class Creation {
     private Creation() {
     }
 
+    /** {@link NdArray#empty}: only F32 storage is ever recycled, so only there is a fill skipped. */
+    static NdArray empty(DType dtype, Shape shape) {
+        if (dtype == DType.F32) {
+            return NdArray.wrap(ArrayPool.emptyF32(shape.numel()), Layout.contiguous(shape));
+        }
+        NdArray out = NdArray.zeros(dtype, shape);
+        if (dtype == DType.F64 && ArrayPool.POISON_EMPTY) {
+            java.util.Arrays.fill(out.storageF64(), Double.NaN);
+        }
+        return out;
+    }
+
     static NdArray full(DType dtype, double value, Shape shape) {
         NdArray out = NdArray.zeros(dtype, shape);
         if (value == 0) {

@@ -103,18 +103,7 @@ public final class NdArray {
      * array from here is filled with NaN, so an element read before it is written shows.
      */
     public static NdArray empty(DType dtype, Shape shape) {
-        Layout l = Layout.contiguous(shape);
-        return switch (dtype) {
-            case F32 -> new NdArray(dtype, l, ArrayPool.emptyF32(shape.numel()), null, null, false);
-            case F64 -> {
-                double[] d = new double[shape.numel()];
-                if (ArrayPool.POISON_EMPTY) {
-                    java.util.Arrays.fill(d, Double.NaN);
-                }
-                yield new NdArray(dtype, l, null, d, null, false);
-            }
-            case I32 -> new NdArray(dtype, l, null, null, new int[shape.numel()], false);
-        };
+        return Creation.empty(dtype, shape);
     }
 
     // ---------------------------------------------------------------- creation
@@ -122,7 +111,6 @@ public final class NdArray {
     public static NdArray empty(DType dtype, int... shape) {
         return empty(dtype, Shape.of(shape));
     }
-
 
     public static NdArray zeros(DType dtype, int... shape) {
         return zeros(dtype, Shape.of(shape));

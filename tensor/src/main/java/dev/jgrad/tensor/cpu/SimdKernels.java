@@ -114,8 +114,6 @@ public final class SimdKernels {
         return i;
     }
 
-
-
     /**
      * exp(x) from IEEE arithmetic alone: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite), a degree-7
      * Taylor polynomial for e^r (truncation error below 6e-9), and 2^k built in the exponent bits
