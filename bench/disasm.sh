@@ -6,7 +6,7 @@
 # from the stack ("ymmword ptr [rsp + ...]") inside a kernel's loop: a spilled accumulator
 # (session 13: the 6 x 16 AVX2 GEMM tile ran at half speed because of one).
 #
-#   bench/disasm.sh 'dev.jgrad.tensor.cpu.GemmMicroKernels::micro4r' \
+#   bench/disasm.sh 'dev.jgrad.tensor.cpu.GemmMicroKernels::micro5r' \
 #       java -jar bench/target/benchmarks.jar GemmBench.jgrad -p shape=512 -p threads=1 -f 1 -wi 2 -i 1
 #
 # The output is long (every compilation of the method, C1's included); the last "(c2)" block

@@ -221,9 +221,13 @@ final class FusedKernels {
     /**
      * Rows (or keys) per product inside a tile: products with p or ds run band by band over only
      * the keys (or query rows) that band can see, skipping the causal mask's zeros, about 3/8 of
-     * a diagonal tile's multiply-adds.
+     * a diagonal tile's multiply-adds. A whole number of the GEMM's row slivers: with AVX2's
+     * 5-row slivers a band of 16 rows runs four slivers, 20 rows of work (attention forward +
+     * backward at GPT's shape, one thread: 3.28 against 3.05 ms with 4-row slivers); bands of 20
+     * (four a tile, as before) or 15 are within noise of the 4-row build (medians of 41
+     * alternating rounds: 3.34 and 3.44 against 3.52 ms). AVX-512's 12-row slivers keep 16.
      */
-    static final int BAND = 16;
+    static final int BAND = Gemm.MR == 5 ? 20 : 16;
 
     /**
      * Tile buffers for {@link #attentionForward} and {@link #attentionBackward}, one set per

@@ -30,14 +30,16 @@ final class Gemm {
     private static final int L = SimdKernels.L;
     /**
      * Micro-tile rows. MR x 2 vectors of accumulators: 12 x 2 = 24 of AVX-512's 32 registers
-     * (measured at n = 512 on one core: 6 x 32 reached 131 GFLOP/s, 12 x 32 reached 152), but only
-     * 4 x 2 = 8 of AVX2's 16. A 6 x 16 tile (12 accumulators) leaves 4 registers for the two B
-     * vectors and the A broadcasts, and C2 keeps up to three broadcasts live at once: it spilled
-     * one accumulator to the stack, a store and reload inside the loop (seen in the disassembly),
-     * and ran at 40-43 GFLOP/s on a Zen 3 core whose FMA loop peaks near 100; 4 x 16 runs the same
-     * loop at 97 (kernel alone, in L1).
+     * (measured at n = 512 on one core: 6 x 32 reached 131 GFLOP/s, 12 x 32 reached 152), 5 x 2 =
+     * 10 of AVX2's 16. Two FMA pipes with a 4-cycle latency need 8 independent sums in flight, so
+     * 4 x 16 (8 accumulators, sessions 13-15) left no slack; 5 x 16 keeps 10 accumulators, the two
+     * B vectors and the broadcasts in registers (no spill in the disassembly). Kernel alone over
+     * 16 A slivers in L2 on a Zen 3 core, three runs of 21 rounds: 4 x 16 80-84, 5 x 16 84-87,
+     * 3 x 24 70-76 GFLOP/s (FMA loop 94-96). A 6 x 16 tile (12 accumulators) leaves 4 registers
+     * for the B vectors and the broadcasts, of which C2 keeps up to three live: it spilled one
+     * accumulator to the stack inside the loop and ran at 40-43; 4 x 24 (12 too) spills as well.
      */
-    static final int MR = L >= 16 ? 12 : 4;
+    static final int MR = L >= 16 ? 12 : 5;
     static final int NR = 2 * L;
     /** The first MR lanes: one k-step of a k-major A sliver. */
     private static final VectorMask<Float> SLIVER = S.indexInRange(0, MR);
@@ -76,6 +78,8 @@ final class Gemm {
     private static final class Buffers {
         float[] a = new float[0];
         float[] b = new float[0];
+        /** The scratch tile of {@link #prepacked}'s last, partial A sliver. */
+        final float[] edge = new float[MR * NR];
 
         float[] a(int size) {
             if (a.length < size) {
@@ -488,18 +492,19 @@ final class Gemm {
     }
 
     /**
-     * C rows [0, m) (a multiple of MR) x columns [0, NR) from co (=|+=) A, packed by
+     * C rows [0, m) x columns [0, NR) from co (=|+=) A, packed by
      * {@link #packAllA}, x one B sliver k deep at {@code bo} (NR floats per k, the layout of
      * {@link MatmulKernels#panels}' full panels): the micro-kernel slab by slab, as in
      * {@link #region}, so the same bits.
      */
     static void prepacked(float[] pa, boolean rowsA, int m, float[] b, int bo, int k, float[] c, int co, int ldc,
                           boolean accumulate) {
-        int aSlivers = m / MR;
+        int aSlivers = (m + MR - 1) / MR;
+        float[] edge = m % MR == 0 ? null : BUFFERS.get().edge;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             block(pa, pc * aSlivers * MR, rowsA ? KC : 0, b, bo + pc * NR, kc, c, co, ldc, 0, m, 0, 1, NR,
-                    accumulate || pc > 0, null);
+                    accumulate || pc > 0, edge);
         }
     }
 
@@ -517,10 +522,11 @@ final class Gemm {
                 int rows = Math.min(MR, r1 - i);
                 int pai = aSlab + i * (aStride > 0 ? aStride : kc); // sliver i / MR starts at i * (row length)
                 int cp = cBase + i * ldc + j;
-                if (rows == MR && cols == NR) {
-                    GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, c, cp, ldc, acc);
-                } else if (rows == MR && cols == L) {
-                    GemmMicroKernels.microHalf(pa, pai, aStride > 0, pb, pbi, kc, c, cp, ldc, acc);
+                boolean direct = rows == MR || GemmMicroKernels.PARTIAL_ROWS;
+                if (direct && cols == NR) {
+                    GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, c, cp, ldc, rows, acc);
+                } else if (direct && cols == L) {
+                    GemmMicroKernels.microHalf(pa, pai, aStride > 0, pb, pbi, kc, c, cp, ldc, rows, acc);
                 } else {
                     // Edge tile: run the kernel on a scratch tile, copy the valid part back. At most
                     // one vector of real columns (N = 65 leaves one) takes the one-vector kernel.
@@ -532,9 +538,9 @@ final class Gemm {
                         }
                     }
                     if (half) {
-                        GemmMicroKernels.microHalf(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, acc);
+                        GemmMicroKernels.microHalf(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, MR, acc);
                     } else {
-                        GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, acc);
+                        GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, MR, acc);
                     }
                     for (int r = 0; r < rows; r++) {
                         System.arraycopy(edge, r * NR, c, cp + r * ldc, cols);
@@ -562,12 +568,21 @@ final class Gemm {
 
     /** A rows [0, rows) x k [0, kc) into one k-major sliver: for each p, MR values (zero past rows). */
     static void packA(float[] a, int base, int sam, int sak, int rows, int kc, float[] pa, int out) {
-        if (rows == MR && sam == 1 && MR == 4) {
-            // A^T x B (a weight gradient): the MR values of each p lie side by side, one 128-bit
-            // vector. The masked 256-bit load and store below made this loop 6% of a GPT step
-            // on a Zen 3 core (A^T x B, 384 x 768 x 128: 53-57 -> 69-72 GFLOP/s with this one).
-            for (int p = 0; p < kc; p++) {
-                FloatVector.fromArray(FloatVector.SPECIES_128, a, base + p * sak).intoArray(pa, out + p * MR);
+        if (rows == MR && sam == 1 && L > MR && L < 16) {
+            // A^T x B (a weight gradient): the MR values of each p lie side by side. One unmasked
+            // vector per p, each store's lanes past MR overwritten by the next p's store, the
+            // last p (which would stray into the neighbouring sliver, maybe another thread's)
+            // and any load past the end of a by the scalar loop below. Masked loads and stores
+            // are slow on AVX2: they made this loop 6% of a GPT step on a Zen 3 core.
+            int fit = a.length - L - base; // p <= fit / sak keeps a load inside a
+            int whole = fit < 0 || sak <= 0 ? 0 : (int) Math.min(kc - 1L, fit / sak + 1L);
+            for (int p = 0; p < whole; p++) {
+                FloatVector.fromArray(S, a, base + p * sak).intoArray(pa, out + p * MR);
+            }
+            for (int p = whole; p < kc; p++) {
+                for (int r = 0; r < MR; r++) {
+                    pa[out + p * MR + r] = a[base + p * sak + r];
+                }
             }
             return;
         }

@@ -20,49 +20,66 @@ final class GemmMicroKernels {
     private GemmMicroKernels() {
     }
 
-    /** C tile (MR x NR at cp, rows ldc apart) (+)= A sliver x B sliver; rows: A was packed by packRows. */
-    static void micro(float[] pa, int ai, boolean rows, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                      boolean acc) {
+    /**
+     * Whether the kernels take a tile of fewer than MR real rows directly (the AVX2 ones: A's
+     * sliver is zero past them, and only they are loaded and stored). AVX-512's 12-row kernels
+     * do not; {@link Gemm}'s block runs those on a scratch tile.
+     */
+    static final boolean PARTIAL_ROWS = MR != 12;
+
+    /**
+     * C tile (rows x NR at cp, rows ldc apart) (+)= A sliver x B sliver; rowLayout: A was packed by
+     * packRows. rows is MR unless {@link #PARTIAL_ROWS}.
+     */
+    static void micro(float[] pa, int ai, boolean rowLayout, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                      int rows, boolean acc) {
         if (MR == 12) {
-            if (rows) {
+            if (rowLayout) {
                 micro12r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             } else {
                 micro12(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             }
-        } else if (rows) {
-            micro4r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        } else if (rowLayout) {
+            micro5r(pa, ai, pb, bi, kc, c, cp, ldc, rows, acc);
         } else {
-            micro4(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            micro5(pa, ai, pb, bi, kc, c, cp, ldc, rows, acc);
         }
+    }
+
+    /** One vector of C, or zero for a row past the tile's real rows (which is never stored). */
+    private static FloatVector load(float[] c, int i, boolean real) {
+        return real ? FloatVector.fromArray(S, c, i) : FloatVector.zero(S);
     }
 
     // The accumulators are the FMA addend (acc = a.fma(b, acc)): that form reaches the FMA
     // units' throughput; with the accumulator as a multiplicand it does not.
-    // micro4 and micro12 are one kernel unrolled for two register files: every accumulator has
+    // micro5 and micro12 are one kernel unrolled for two register files: every accumulator has
     // to be a local variable for C2 to keep it in a register, so they cannot share a loop.
     // The AVX2 loops step the B index itself (bq += NR) and carry A's as a second variable: with a
     // counter p, C2 rebuilt bi + p * NR and ai + p every step (six more integer instructions,
-    // two of them stack reloads) in a loop whose 8 FMAs already need about six instructions a
+    // two of them stack reloads) in a loop whose FMAs already need about six instructions a
     // cycle issued. Kernel over 16 A slivers from L2, Zen 3 core, alternating in one JVM, four
-    // runs: 80-85 -> 86-90 GFLOP/s (FMA peak 98-102). micro12 keeps the counter: AVX-512 has
-    // not been measured with this form.
-    private static void micro4(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                                boolean acc) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+    // runs: 80-85 -> 86-90 GFLOP/s (FMA peak 98-102; 4 rows then). micro12 keeps the counter:
+    // AVX-512 has not been measured with this form.
+    private static void micro5(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                               int rows, boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
         if (acc) {
             c00 = FloatVector.fromArray(S, c, cp);
             c01 = FloatVector.fromArray(S, c, cp + L);
-            c10 = FloatVector.fromArray(S, c, cp + ldc);
-            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
-            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c10 = load(c, cp + ldc, rows > 1);
+            c11 = load(c, cp + ldc + L, rows > 1);
+            c20 = load(c, cp + 2 * ldc, rows > 2);
+            c21 = load(c, cp + 2 * ldc + L, rows > 2);
+            c30 = load(c, cp + 3 * ldc, rows > 3);
+            c31 = load(c, cp + 3 * ldc + L, rows > 3);
+            c40 = load(c, cp + 4 * ldc, rows > 4);
+            c41 = load(c, cp + 4 * ldc + L, rows > 4);
         } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = FloatVector.zero(S);
         }
         int aq = ai;
-        for (int bq = bi, end = bi + kc * NR; bq < end; bq += NR, aq += 4) {
+        for (int bq = bi, end = bi + kc * NR; bq < end; bq += NR, aq += 5) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bq);
             FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
             FloatVector x = FloatVector.broadcast(S, pa[aq]);
@@ -77,15 +94,28 @@ final class GemmMicroKernels {
             x = FloatVector.broadcast(S, pa[aq + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
         }
         c00.intoArray(c, cp);
         c01.intoArray(c, cp + L);
-        c10.intoArray(c, cp + ldc);
-        c11.intoArray(c, cp + ldc + L);
-        c20.intoArray(c, cp + 2 * ldc);
-        c21.intoArray(c, cp + 2 * ldc + L);
-        c30.intoArray(c, cp + 3 * ldc);
-        c31.intoArray(c, cp + 3 * ldc + L);
+        if (rows > 1) {
+            c10.intoArray(c, cp + ldc);
+            c11.intoArray(c, cp + ldc + L);
+        }
+        if (rows > 2) {
+            c20.intoArray(c, cp + 2 * ldc);
+            c21.intoArray(c, cp + 2 * ldc + L);
+        }
+        if (rows > 3) {
+            c30.intoArray(c, cp + 3 * ldc);
+            c31.intoArray(c, cp + 3 * ldc + L);
+        }
+        if (rows > 4) {
+            c40.intoArray(c, cp + 4 * ldc);
+            c41.intoArray(c, cp + 4 * ldc + L);
+        }
     }
 
     private static void micro12(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
@@ -187,20 +217,22 @@ final class GemmMicroKernels {
         c111.intoArray(c, cp + 11 * ldc + L);
     }
 
-    private static void micro4r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                                boolean acc) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+    private static void micro5r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                               int rows, boolean acc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
         if (acc) {
             c00 = FloatVector.fromArray(S, c, cp);
             c01 = FloatVector.fromArray(S, c, cp + L);
-            c10 = FloatVector.fromArray(S, c, cp + ldc);
-            c11 = FloatVector.fromArray(S, c, cp + ldc + L);
-            c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+            c10 = load(c, cp + ldc, rows > 1);
+            c11 = load(c, cp + ldc + L, rows > 1);
+            c20 = load(c, cp + 2 * ldc, rows > 2);
+            c21 = load(c, cp + 2 * ldc + L, rows > 2);
+            c30 = load(c, cp + 3 * ldc, rows > 3);
+            c31 = load(c, cp + 3 * ldc + L, rows > 3);
+            c40 = load(c, cp + 4 * ldc, rows > 4);
+            c41 = load(c, cp + 4 * ldc + L, rows > 4);
         } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = FloatVector.zero(S);
         }
         int aq = ai;
         for (int bq = bi, end = bi + kc * NR; bq < end; bq += NR, aq++) {
@@ -218,15 +250,28 @@ final class GemmMicroKernels {
             x = FloatVector.broadcast(S, pa[aq + 3 * KC]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, pa[aq + 4 * KC]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
         }
         c00.intoArray(c, cp);
         c01.intoArray(c, cp + L);
-        c10.intoArray(c, cp + ldc);
-        c11.intoArray(c, cp + ldc + L);
-        c20.intoArray(c, cp + 2 * ldc);
-        c21.intoArray(c, cp + 2 * ldc + L);
-        c30.intoArray(c, cp + 3 * ldc);
-        c31.intoArray(c, cp + 3 * ldc + L);
+        if (rows > 1) {
+            c10.intoArray(c, cp + ldc);
+            c11.intoArray(c, cp + ldc + L);
+        }
+        if (rows > 2) {
+            c20.intoArray(c, cp + 2 * ldc);
+            c21.intoArray(c, cp + 2 * ldc + L);
+        }
+        if (rows > 3) {
+            c30.intoArray(c, cp + 3 * ldc);
+            c31.intoArray(c, cp + 3 * ldc + L);
+        }
+        if (rows > 4) {
+            c40.intoArray(c, cp + 4 * ldc);
+            c41.intoArray(c, cp + 4 * ldc + L);
+        }
     }
 
     private static void micro12r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
@@ -333,56 +378,68 @@ final class GemmMicroKernels {
      * real columns (N = 65 leaves one): half the multiply-adds of the full tile, each element the
      * same FMA chain as there, so the same bits.
      */
-    static void microHalf(float[] pa, int ai, boolean rows, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                          boolean acc) {
+    static void microHalf(float[] pa, int ai, boolean rowLayout, float[] pb, int bi, int kc, float[] c, int cp,
+                          int ldc, int rows, boolean acc) {
         if (MR == 12) {
-            if (rows) {
+            if (rowLayout) {
                 micro12rh(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             } else {
                 micro12h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             }
-        } else if (rows) {
-            micro4rh(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+        } else if (rowLayout) {
+            micro5rh(pa, ai, pb, bi, kc, c, cp, ldc, rows, acc);
         } else {
-            micro4h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+            micro5h(pa, ai, pb, bi, kc, c, cp, ldc, rows, acc);
         }
     }
 
-    private static void micro4h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                                boolean acc) {
-        FloatVector c0, c1, c2, c3;
+    private static void micro5h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                               int rows, boolean acc) {
+        FloatVector c0, c1, c2, c3, c4;
         if (acc) {
             c0 = FloatVector.fromArray(S, c, cp);
-            c1 = FloatVector.fromArray(S, c, cp + ldc);
-            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
-            c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c1 = load(c, cp + ldc, rows > 1);
+            c2 = load(c, cp + 2 * ldc, rows > 2);
+            c3 = load(c, cp + 3 * ldc, rows > 3);
+            c4 = load(c, cp + 4 * ldc, rows > 4);
         } else {
-            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+            c0 = c1 = c2 = c3 = c4 = FloatVector.zero(S);
         }
         int aq = ai;
-        for (int bq = bi, end = bi + kc * NR; bq < end; bq += NR, aq += 4) {
+        for (int bq = bi, end = bi + kc * NR; bq < end; bq += NR, aq += 5) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bq);
             c0 = FloatVector.broadcast(S, pa[aq]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, pa[aq + 1]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, pa[aq + 2]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, pa[aq + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[aq + 4]).fma(b0, c4);
         }
         c0.intoArray(c, cp);
-        c1.intoArray(c, cp + ldc);
-        c2.intoArray(c, cp + 2 * ldc);
-        c3.intoArray(c, cp + 3 * ldc);
+        if (rows > 1) {
+            c1.intoArray(c, cp + ldc);
+        }
+        if (rows > 2) {
+            c2.intoArray(c, cp + 2 * ldc);
+        }
+        if (rows > 3) {
+            c3.intoArray(c, cp + 3 * ldc);
+        }
+        if (rows > 4) {
+            c4.intoArray(c, cp + 4 * ldc);
+        }
     }
 
-    private static void micro4rh(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                                 boolean acc) {
-        FloatVector c0, c1, c2, c3;
+    private static void micro5rh(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+                               int rows, boolean acc) {
+        FloatVector c0, c1, c2, c3, c4;
         if (acc) {
             c0 = FloatVector.fromArray(S, c, cp);
-            c1 = FloatVector.fromArray(S, c, cp + ldc);
-            c2 = FloatVector.fromArray(S, c, cp + 2 * ldc);
-            c3 = FloatVector.fromArray(S, c, cp + 3 * ldc);
+            c1 = load(c, cp + ldc, rows > 1);
+            c2 = load(c, cp + 2 * ldc, rows > 2);
+            c3 = load(c, cp + 3 * ldc, rows > 3);
+            c4 = load(c, cp + 4 * ldc, rows > 4);
         } else {
-            c0 = c1 = c2 = c3 = FloatVector.zero(S);
+            c0 = c1 = c2 = c3 = c4 = FloatVector.zero(S);
         }
         int aq = ai;
         for (int bq = bi, end = bi + kc * NR; bq < end; bq += NR, aq++) {
@@ -391,11 +448,21 @@ final class GemmMicroKernels {
             c1 = FloatVector.broadcast(S, pa[aq + KC]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, pa[aq + 2 * KC]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, pa[aq + 3 * KC]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[aq + 4 * KC]).fma(b0, c4);
         }
         c0.intoArray(c, cp);
-        c1.intoArray(c, cp + ldc);
-        c2.intoArray(c, cp + 2 * ldc);
-        c3.intoArray(c, cp + 3 * ldc);
+        if (rows > 1) {
+            c1.intoArray(c, cp + ldc);
+        }
+        if (rows > 2) {
+            c2.intoArray(c, cp + 2 * ldc);
+        }
+        if (rows > 3) {
+            c3.intoArray(c, cp + 3 * ldc);
+        }
+        if (rows > 4) {
+            c4.intoArray(c, cp + 4 * ldc);
+        }
     }
 
     private static void micro12h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,

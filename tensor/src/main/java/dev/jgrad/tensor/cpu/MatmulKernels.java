@@ -180,10 +180,11 @@ public final class MatmulKernels {
                                     int ldc, int m, boolean accumulate, boolean parallel) {
         int count = (n + PANEL - 1) / PANEL;
         // Whole panels are the packed GEMM's B slivers: its micro-kernel runs on them directly
-        // (A packed once here for all of them), the rows past the last whole MR and a narrower
-        // last panel run the unpacked kernel. An LSTM step's products: 114-118 -> 129-138 GFLOP/s
-        // (B 32, H 384, one thread). Up to MC rows, so A's packed copy stays within one L2 block.
-        int packedRows = PANEL == Gemm.NR && k > 0 && m <= Gemm.MC ? m / Gemm.MR * Gemm.MR : 0;
+        // (A packed once here for all of them, a last partial sliver through a scratch tile), a
+        // narrower last panel runs the unpacked kernel. An LSTM step's products: 114-118 -> 129-138
+        // GFLOP/s (B 32, H 384, one thread). Up to MC rows, so A's packed copy stays within one L2
+        // block; fewer than MR rows (a decoder's one) run the unpacked kernel.
+        int packedRows = PANEL == Gemm.NR && k > 0 && m >= Gemm.MR && m <= Gemm.MC ? m : 0;
         float[] pa = packedRows > 0 ? Gemm.packAllA(a, ao, sam, sak, packedRows, k) : null;
         Parallel.Range run = (lo, hi) -> {
             for (int q = lo; q < hi; q++) {
@@ -330,7 +331,7 @@ public final class MatmulKernels {
      * {@link #tile4x2} with A's four rows side by side, {@link #KC} apart (a plain copy of
      * contiguous rows, where the k-major copy would be a scalar transpose). A second copy of the
      * loop rather than the step as a parameter: with a variable step C2 no longer sees a counted
-     * loop and keeps the range checks this form removes (as GemmMicroKernels' micro4/micro4r).
+     * loop and keeps the range checks this form removes (as GemmMicroKernels' micro5/micro5r).
      */
     private static void tile4x2r(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc) {
         var S = SimdKernels.S;

@@ -100,6 +100,50 @@ class GemmTest {
     }
 
     /**
+     * A last sliver of every partial height (1 to MR - 1 real rows), against whole and
+     * one-vector B slivers, both A layouts, written and accumulated: the AVX2 kernels load and
+     * store only a partial tile's real rows, so C's rows past m (here NaN-guarded, as are the
+     * columns between n and ldc) must come back untouched.
+     */
+    @Test
+    void partialRowSliversTouchOnlyTheirRows() {
+        SplittableRandom r = new SplittableRandom(13);
+        int k = 37;
+        int n = Gemm.NR + SimdKernels.L;
+        int ldc = n + 3;
+        for (int part = 1; part < Gemm.MR; part++) {
+            int m = Gemm.MR + part;
+            float[] a = random(r, m * k);
+            float[] b = random(r, k * n);
+            for (boolean aT : new boolean[] {false, true}) {
+                int sam = aT ? 1 : k;
+                int sak = aT ? m : 1;
+                float[] prod = oracle(a, sam, sak, b, n, 1, m, n, k);
+                for (boolean acc : new boolean[] {false, true}) {
+                    float[] c = new float[(m + Gemm.MR) * ldc];
+                    java.util.Arrays.fill(c, Float.NaN);
+                    float[] start = random(r, m * n);
+                    for (int i = 0; i < m; i++) {
+                        System.arraycopy(start, i * n, c, i * ldc, n);
+                    }
+                    Gemm.sgemmPacked(a, 0, sam, sak, b, 0, n, 1, c, 0, ldc, m, n, k, acc);
+                    for (int i = 0; i < m + Gemm.MR; i++) {
+                        for (int j = 0; j < ldc; j++) {
+                            String at = "m=" + m + " aT=" + aT + " acc=" + acc + " C[" + i + "," + j + "]";
+                            if (i < m && j < n) {
+                                float want = prod[i * n + j] + (acc ? start[i * n + j] : 0f);
+                                assertEquals(want, c[i * ldc + j], 1e-5f * (k + 1), at);
+                            } else {
+                                assertTrue(Float.isNaN(c[i * ldc + j]), at + " was written");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A as a window of a wider matrix (offset, row stride past k), every float outside the window
      * NaN: a read past the window's columns (packing or kernels) would turn C into NaN.
      */
