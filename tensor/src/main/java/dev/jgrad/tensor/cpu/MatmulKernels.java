@@ -81,7 +81,7 @@ public final class MatmulKernels {
             }
         }
         int whole = n / (2 * L) * (2 * L);   // columns the two-vector tiles cover
-        float[] sliver = whole > 0 && rowHi - rowLo >= MR ? SLIVER.get() : null;
+        float[] sliver = n >= L && rowHi - rowLo >= MR ? SLIVER.get() : null;
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
             // Row blocks outside, column blocks inside: each block's A values are gathered once
@@ -96,24 +96,46 @@ public final class MatmulKernels {
                     }
                 }
             }
-            for (; i + MR <= rowHi && whole > 0; i += MR) {
+            // Blocks of four rows; the last one may hold fewer real rows, zero-padded in the copy
+            // (the tiles load and store only the real ones), so every row runs four FMA chains
+            // at a time instead of one. A last whole vector of columns (n = 200 leaves 8) takes
+            // the one-vector tiles from the same copy.
+            int wide = n - whole >= L ? whole + L : whole;
+            int blocks = i;
+            for (; i < rowHi && sliver != null; i += MR) {
+                int rows = Math.min(MR, rowHi - i);
                 int base = ao + i * sam + kb * sak;
+                int cp = co + i * ldc;
                 if (sak == 1) {
                     // Rows contiguous (the activations of a Linear): copied row by row, KC apart.
-                    for (int r = 0; r < MR; r++) {
+                    int r = 0;
+                    for (; r < rows; r++) {
                         System.arraycopy(a, base + r * sam, sliver, r * KC, kc);
                     }
+                    for (; r < MR; r++) {
+                        java.util.Arrays.fill(sliver, r * KC, r * KC + kc, 0f);
+                    }
                     for (int j = 0; j < whole; j += 2 * L) {
-                        tile4x2r(sliver, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, ldc, kc);
+                        tile4x2r(sliver, b, bo + kb * sbk + j, sbk, c, cp + j, ldc, kc, rows);
+                    }
+                    if (wide > whole) {
+                        tile4x1r(sliver, b, bo + kb * sbk + whole, sbk, c, cp + whole, ldc, kc, rows);
                     }
                 } else {
                     for (int p = 0; p < kc; p++) {
-                        for (int r = 0; r < MR; r++) {
+                        int r = 0;
+                        for (; r < rows; r++) {
                             sliver[p * MR + r] = a[base + p * sak + r * sam];
+                        }
+                        for (; r < MR; r++) {
+                            sliver[p * MR + r] = 0f;
                         }
                     }
                     for (int j = 0; j < whole; j += 2 * L) {
-                        tile4x2(sliver, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, ldc, kc);
+                        tile4x2(sliver, b, bo + kb * sbk + j, sbk, c, cp + j, ldc, kc, rows);
+                    }
+                    if (wide > whole) {
+                        tile4x1(sliver, b, bo + kb * sbk + whole, sbk, c, cp + whole, ldc, kc, rows);
                     }
                 }
             }
@@ -122,12 +144,12 @@ public final class MatmulKernels {
                     tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc);
                 }
             }
-            for (int j = whole; j < n; j += L) {
-                // Whole vectors, then one masked vector for the last n % L columns.
-                VectorMask<Float> in = SimdKernels.S.indexInRange(j, n);
-                for (int row = rowLo; row < rowHi; row++) {
+            for (int row = rowLo; row < rowHi; row++) {
+                // The columns no tile covered: whole vectors, then one masked vector for the last
+                // n % L. Rows of the four-row blocks have had their last whole vector already.
+                for (int j = row >= blocks && sliver != null ? wide : whole; j < n; j += L) {
                     tile1x1(a, ao + row * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + row * ldc + j, kc,
-                            in);
+                            SimdKernels.S.indexInRange(j, n));
                 }
             }
         }
@@ -291,14 +313,13 @@ public final class MatmulKernels {
      * Eight accumulators as the FMA addend (acc = a.fma(b, acc)): that form reaches the
      * machine's FMA throughput; with the accumulator as a multiplicand it does not.
      */
-    private static void tile4x2(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc) {
+    private static void tile4x2(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
+                                 int rows) {
         var S = SimdKernels.S;
         FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, cp + ldc), c11 = FloatVector.fromArray(S, c, cp + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+        FloatVector c10 = load(c, cp + ldc, rows > 1), c11 = load(c, cp + ldc + L, rows > 1);
+        FloatVector c20 = load(c, cp + 2 * ldc, rows > 2), c21 = load(c, cp + 2 * ldc + L, rows > 2);
+        FloatVector c30 = load(c, cp + 3 * ldc, rows > 3), c31 = load(c, cp + 3 * ldc + L, rows > 3);
         int bk = bp;
         for (int q = 0, end = kc * MR; q < end; q += MR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -317,14 +338,8 @@ public final class MatmulKernels {
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        c00.intoArray(c, cp);
-        c01.intoArray(c, cp + L);
-        c10.intoArray(c, cp + ldc);
-        c11.intoArray(c, cp + ldc + L);
-        c20.intoArray(c, cp + 2 * ldc);
-        c21.intoArray(c, cp + 2 * ldc + L);
-        c30.intoArray(c, cp + 3 * ldc);
-        c31.intoArray(c, cp + 3 * ldc + L);
+        store(c00, c10, c20, c30, c, cp, ldc, rows);
+        store(c01, c11, c21, c31, c, cp + L, ldc, rows);
     }
 
     /**
@@ -333,14 +348,13 @@ public final class MatmulKernels {
      * loop rather than the step as a parameter: with a variable step C2 no longer sees a counted
      * loop and keeps the range checks this form removes (as GemmMicroKernels' micro5/micro5r).
      */
-    private static void tile4x2r(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc) {
+    private static void tile4x2r(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
+                                 int rows) {
         var S = SimdKernels.S;
         FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, cp + ldc), c11 = FloatVector.fromArray(S, c, cp + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
+        FloatVector c10 = load(c, cp + ldc, rows > 1), c11 = load(c, cp + ldc + L, rows > 1);
+        FloatVector c20 = load(c, cp + 2 * ldc, rows > 2), c21 = load(c, cp + 2 * ldc + L, rows > 2);
+        FloatVector c30 = load(c, cp + 3 * ldc, rows > 3), c31 = load(c, cp + 3 * ldc + L, rows > 3);
         int bk = bp;
         for (int q = 0; q < kc; q++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -359,14 +373,64 @@ public final class MatmulKernels {
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        c00.intoArray(c, cp);
-        c01.intoArray(c, cp + L);
-        c10.intoArray(c, cp + ldc);
-        c11.intoArray(c, cp + ldc + L);
-        c20.intoArray(c, cp + 2 * ldc);
-        c21.intoArray(c, cp + 2 * ldc + L);
-        c30.intoArray(c, cp + 3 * ldc);
-        c31.intoArray(c, cp + 3 * ldc + L);
+        store(c00, c10, c20, c30, c, cp, ldc, rows);
+        store(c01, c11, c21, c31, c, cp + L, ldc, rows);
+    }
+
+    /** {@link #tile4x2} for one vector of columns (n = 200 leaves one past the two-vector tiles). */
+    private static void tile4x1(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
+                                int rows) {
+        var S = SimdKernels.S;
+        FloatVector c0 = FloatVector.fromArray(S, c, cp), c1 = load(c, cp + ldc, rows > 1);
+        FloatVector c2 = load(c, cp + 2 * ldc, rows > 2), c3 = load(c, cp + 3 * ldc, rows > 3);
+        int bk = bp;
+        for (int q = 0, end = kc * MR; q < end; q += MR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            bk += sbk;
+            c0 = FloatVector.broadcast(S, ap[q]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, ap[q + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, ap[q + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, ap[q + 3]).fma(b0, c3);
+        }
+        store(c0, c1, c2, c3, c, cp, ldc, rows);
+    }
+
+    /** {@link #tile4x1} with A's rows {@link #KC} apart, as {@link #tile4x2r}. */
+    private static void tile4x1r(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
+                                 int rows) {
+        var S = SimdKernels.S;
+        FloatVector c0 = FloatVector.fromArray(S, c, cp), c1 = load(c, cp + ldc, rows > 1);
+        FloatVector c2 = load(c, cp + 2 * ldc, rows > 2), c3 = load(c, cp + 3 * ldc, rows > 3);
+        int bk = bp;
+        for (int q = 0; q < kc; q++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            bk += sbk;
+            c0 = FloatVector.broadcast(S, ap[q]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, ap[q + KC]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, ap[q + 2 * KC]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, ap[q + 3 * KC]).fma(b0, c3);
+        }
+        store(c0, c1, c2, c3, c, cp, ldc, rows);
+    }
+
+    /** The real rows of one column of vectors of a four-row tile. */
+    private static void store(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, float[] c, int cp,
+                              int ldc, int rows) {
+        c0.intoArray(c, cp);
+        if (rows > 1) {
+            c1.intoArray(c, cp + ldc);
+        }
+        if (rows > 2) {
+            c2.intoArray(c, cp + 2 * ldc);
+        }
+        if (rows > 3) {
+            c3.intoArray(c, cp + 3 * ldc);
+        }
+    }
+
+    /** One vector of C, or zero for a padding row past the block's real rows (never stored). */
+    private static FloatVector load(float[] c, int i, boolean real) {
+        return real ? FloatVector.fromArray(SimdKernels.S, c, i) : FloatVector.zero(SimdKernels.S);
     }
 
     private static void tile1x2(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc) {

@@ -144,6 +144,50 @@ class GemmTest {
     }
 
     /**
+     * The small-row kernel (B's rows read in place) against the packed GEMM, bit for bit: a last
+     * block of 1 to 3 real rows (zero-padded, only real rows loaded and stored), a last whole
+     * vector of columns past the two-vector tiles (n = 200 leaves one), a masked remainder, both
+     * A layouts, written and accumulated. C's rows past m and its columns between n and ldc are
+     * NaN and must stay so.
+     */
+    @Test
+    void smallRowKernelGivesThePackedBitsAtEveryEdge() {
+        SplittableRandom r = new SplittableRandom(14);
+        int vec = SimdKernels.L;
+        for (int m = 1; m <= 9; m++) {
+            for (int n : new int[] {vec, 2 * vec, 3 * vec, 25 * vec, 3 * vec + 5, vec + 3}) {
+                for (int k : new int[] {5, Gemm.KC + 3}) {
+                    float[] a = random(r, m * k);
+                    float[] b = random(r, k * n);
+                    int ldc = n + 2;
+                    float[] start = random(r, m * n);
+                    for (boolean aT : new boolean[] {false, true}) {
+                        int sam = aT ? 1 : k;
+                        int sak = aT ? m : 1;
+                        for (boolean acc : new boolean[] {false, true}) {
+                            float[] small = new float[(m + 4) * ldc];
+                            java.util.Arrays.fill(small, Float.NaN);
+                            for (int i = 0; i < m; i++) {
+                                System.arraycopy(start, i * n, small, i * ldc, n);
+                            }
+                            float[] packed = small.clone();
+                            MatmulKernels.simd(a, 0, sam, sak, b, 0, n, small, 0, ldc, n, k, 0, m, acc);
+                            Gemm.sgemmPacked(a, 0, sam, sak, b, 0, n, 1, packed, 0, ldc, m, n, k, acc);
+                            assertArrayEquals(packed, small, "m=" + m + " n=" + n + " k=" + k + " aT=" + aT
+                                    + " acc=" + acc);
+                            for (int i = 0; i < small.length; i++) {
+                                if (i / ldc >= m || i % ldc >= n) {
+                                    assertTrue(Float.isNaN(small[i]), "m=" + m + " n=" + n + " wrote " + i);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A as a window of a wider matrix (offset, row stride past k), every float outside the window
      * NaN: a read past the window's columns (packing or kernels) would turn C into NaN.
      */
