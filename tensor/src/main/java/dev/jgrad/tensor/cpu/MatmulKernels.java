@@ -202,7 +202,7 @@ public final class MatmulKernels {
                                     int ldc, int m, boolean accumulate, boolean parallel) {
         int count = (n + PANEL - 1) / PANEL;
         // Whole panels are the packed GEMM's B slivers: its micro-kernel runs on them directly
-        // (A packed once here for all of them, a last partial sliver through a scratch tile), a
+        // (A packed once here for all of them, a last partial sliver of rows included), a
         // narrower last panel runs the unpacked kernel. An LSTM step's products: 114-118 -> 129-138
         // GFLOP/s (B 32, H 384, one thread). Up to MC rows, so A's packed copy stays within one L2
         // block; fewer than MR rows (a decoder's one) run the unpacked kernel.
