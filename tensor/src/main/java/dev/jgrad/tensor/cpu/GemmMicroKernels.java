@@ -47,8 +47,30 @@ final class GemmMicroKernels {
     }
 
     /** One vector of C, or zero for a row past the tile's real rows (which is never stored). */
-    private static FloatVector load(float[] c, int i, boolean real) {
+    static FloatVector load(float[] c, int i, boolean real) {
         return real ? FloatVector.fromArray(S, c, i) : FloatVector.zero(S);
+    }
+
+    /**
+     * One column of vectors of a tile into C, rows ldc apart, only its real rows (the first
+     * {@code rows}; a tile of four passes null for c4). Shared by these kernels and
+     * {@link MatmulKernels}' four-row tiles.
+     */
+    static void store(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, FloatVector c4, float[] c,
+                      int cp, int ldc, int rows) {
+        c0.intoArray(c, cp);
+        if (rows > 1) {
+            c1.intoArray(c, cp + ldc);
+        }
+        if (rows > 2) {
+            c2.intoArray(c, cp + 2 * ldc);
+        }
+        if (rows > 3) {
+            c3.intoArray(c, cp + 3 * ldc);
+        }
+        if (rows > 4) {
+            c4.intoArray(c, cp + 4 * ldc);
+        }
     }
 
     // The accumulators are the FMA addend (acc = a.fma(b, acc)): that form reaches the FMA
@@ -98,24 +120,8 @@ final class GemmMicroKernels {
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
         }
-        c00.intoArray(c, cp);
-        c01.intoArray(c, cp + L);
-        if (rows > 1) {
-            c10.intoArray(c, cp + ldc);
-            c11.intoArray(c, cp + ldc + L);
-        }
-        if (rows > 2) {
-            c20.intoArray(c, cp + 2 * ldc);
-            c21.intoArray(c, cp + 2 * ldc + L);
-        }
-        if (rows > 3) {
-            c30.intoArray(c, cp + 3 * ldc);
-            c31.intoArray(c, cp + 3 * ldc + L);
-        }
-        if (rows > 4) {
-            c40.intoArray(c, cp + 4 * ldc);
-            c41.intoArray(c, cp + 4 * ldc + L);
-        }
+        store(c00, c10, c20, c30, c40, c, cp, ldc, rows);
+        store(c01, c11, c21, c31, c41, c, cp + L, ldc, rows);
     }
 
     private static void micro12(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
@@ -254,24 +260,8 @@ final class GemmMicroKernels {
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
         }
-        c00.intoArray(c, cp);
-        c01.intoArray(c, cp + L);
-        if (rows > 1) {
-            c10.intoArray(c, cp + ldc);
-            c11.intoArray(c, cp + ldc + L);
-        }
-        if (rows > 2) {
-            c20.intoArray(c, cp + 2 * ldc);
-            c21.intoArray(c, cp + 2 * ldc + L);
-        }
-        if (rows > 3) {
-            c30.intoArray(c, cp + 3 * ldc);
-            c31.intoArray(c, cp + 3 * ldc + L);
-        }
-        if (rows > 4) {
-            c40.intoArray(c, cp + 4 * ldc);
-            c41.intoArray(c, cp + 4 * ldc + L);
-        }
+        store(c00, c10, c20, c30, c40, c, cp, ldc, rows);
+        store(c01, c11, c21, c31, c41, c, cp + L, ldc, rows);
     }
 
     private static void micro12r(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
@@ -414,19 +404,7 @@ final class GemmMicroKernels {
             c3 = FloatVector.broadcast(S, pa[aq + 3]).fma(b0, c3);
             c4 = FloatVector.broadcast(S, pa[aq + 4]).fma(b0, c4);
         }
-        c0.intoArray(c, cp);
-        if (rows > 1) {
-            c1.intoArray(c, cp + ldc);
-        }
-        if (rows > 2) {
-            c2.intoArray(c, cp + 2 * ldc);
-        }
-        if (rows > 3) {
-            c3.intoArray(c, cp + 3 * ldc);
-        }
-        if (rows > 4) {
-            c4.intoArray(c, cp + 4 * ldc);
-        }
+        store(c0, c1, c2, c3, c4, c, cp, ldc, rows);
     }
 
     private static void micro5rh(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
@@ -450,19 +428,7 @@ final class GemmMicroKernels {
             c3 = FloatVector.broadcast(S, pa[aq + 3 * KC]).fma(b0, c3);
             c4 = FloatVector.broadcast(S, pa[aq + 4 * KC]).fma(b0, c4);
         }
-        c0.intoArray(c, cp);
-        if (rows > 1) {
-            c1.intoArray(c, cp + ldc);
-        }
-        if (rows > 2) {
-            c2.intoArray(c, cp + 2 * ldc);
-        }
-        if (rows > 3) {
-            c3.intoArray(c, cp + 3 * ldc);
-        }
-        if (rows > 4) {
-            c4.intoArray(c, cp + 4 * ldc);
-        }
+        store(c0, c1, c2, c3, c4, c, cp, ldc, rows);
     }
 
     private static void micro12h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,

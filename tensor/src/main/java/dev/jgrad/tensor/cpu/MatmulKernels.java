@@ -1,5 +1,8 @@
 package dev.jgrad.tensor.cpu;
 
+import static dev.jgrad.tensor.cpu.GemmMicroKernels.load;
+import static dev.jgrad.tensor.cpu.GemmMicroKernels.store;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -144,12 +147,14 @@ public final class MatmulKernels {
                     tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc);
                 }
             }
-            for (int row = rowLo; row < rowHi; row++) {
+            for (int j = whole; j < n; j += L) {
                 // The columns no tile covered: whole vectors, then one masked vector for the last
                 // n % L. Rows of the four-row blocks have had their last whole vector already.
-                for (int j = row >= blocks && sliver != null ? wide : whole; j < n; j += L) {
+                VectorMask<Float> in = SimdKernels.S.indexInRange(j, n);
+                int end = sliver != null && j < wide ? blocks : rowHi;
+                for (int row = rowLo; row < end; row++) {
                     tile1x1(a, ao + row * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + row * ldc + j, kc,
-                            SimdKernels.S.indexInRange(j, n));
+                            in);
                 }
             }
         }
@@ -338,8 +343,8 @@ public final class MatmulKernels {
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        store(c00, c10, c20, c30, c, cp, ldc, rows);
-        store(c01, c11, c21, c31, c, cp + L, ldc, rows);
+        store(c00, c10, c20, c30, null, c, cp, ldc, rows);
+        store(c01, c11, c21, c31, null, c, cp + L, ldc, rows);
     }
 
     /**
@@ -373,8 +378,8 @@ public final class MatmulKernels {
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        store(c00, c10, c20, c30, c, cp, ldc, rows);
-        store(c01, c11, c21, c31, c, cp + L, ldc, rows);
+        store(c00, c10, c20, c30, null, c, cp, ldc, rows);
+        store(c01, c11, c21, c31, null, c, cp + L, ldc, rows);
     }
 
     /** {@link #tile4x2} for one vector of columns (n = 200 leaves one past the two-vector tiles). */
@@ -392,7 +397,7 @@ public final class MatmulKernels {
             c2 = FloatVector.broadcast(S, ap[q + 2]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, ap[q + 3]).fma(b0, c3);
         }
-        store(c0, c1, c2, c3, c, cp, ldc, rows);
+        store(c0, c1, c2, c3, null, c, cp, ldc, rows);
     }
 
     /** {@link #tile4x1} with A's rows {@link #KC} apart, as {@link #tile4x2r}. */
@@ -410,28 +415,9 @@ public final class MatmulKernels {
             c2 = FloatVector.broadcast(S, ap[q + 2 * KC]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, ap[q + 3 * KC]).fma(b0, c3);
         }
-        store(c0, c1, c2, c3, c, cp, ldc, rows);
+        store(c0, c1, c2, c3, null, c, cp, ldc, rows);
     }
 
-    /** The real rows of one column of vectors of a four-row tile. */
-    private static void store(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, float[] c, int cp,
-                              int ldc, int rows) {
-        c0.intoArray(c, cp);
-        if (rows > 1) {
-            c1.intoArray(c, cp + ldc);
-        }
-        if (rows > 2) {
-            c2.intoArray(c, cp + 2 * ldc);
-        }
-        if (rows > 3) {
-            c3.intoArray(c, cp + 3 * ldc);
-        }
-    }
-
-    /** One vector of C, or zero for a padding row past the block's real rows (never stored). */
-    private static FloatVector load(float[] c, int i, boolean real) {
-        return real ? FloatVector.fromArray(SimdKernels.S, c, i) : FloatVector.zero(SimdKernels.S);
-    }
 
     private static void tile1x2(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc) {
         var S = SimdKernels.S;
