@@ -618,6 +618,20 @@ final class Gemm {
             }
             return;
         }
+        if (sbn == 1) {
+            // A partial sliver (n = 30 leaves 14 columns): masked loads, so the lanes past cols
+            // come in as zeros and nothing past B's last column is read. The scalar copy below
+            // was a fifth of a 32 x 30 x 200 product (the MLP's input gradient; JFR, one core).
+            VectorMask<Float> lo = S.indexInRange(0, cols);
+            VectorMask<Float> hi = S.indexInRange(L, cols);
+            for (int p = 0; p < kc; p++) {
+                int src = base + p * sbk;
+                int dst = out + p * NR;
+                FloatVector.fromArray(S, b, src, lo).intoArray(pb, dst);
+                FloatVector.fromArray(S, b, src + L, hi).intoArray(pb, dst + L);
+            }
+            return;
+        }
         if (sbk == 1 && cols == NR && L >= 16) {
             // B is a transposed row-major matrix (A x W^T): gather each k's NR values. On the
             // Intel AVX-512 machine gathers beat the scalar copy below (32 x 1536 x 384, A x B^T:

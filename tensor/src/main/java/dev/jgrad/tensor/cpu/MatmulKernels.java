@@ -78,7 +78,8 @@ public final class MatmulKernels {
      */
     public static void simd(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk,
                             float[] c, int co, int ldc, int n, int k, int rowLo, int rowHi, boolean accumulate) {
-        if (!accumulate) {
+        if (k == 0 && !accumulate) {
+            // No k block to start the chains from zero: C is the empty sum.
             for (int i = rowLo; i < rowHi; i++) {
                 java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + n, 0f);
             }
@@ -87,6 +88,8 @@ public final class MatmulKernels {
         float[] sliver = n >= L && rowHi - rowLo >= MR ? SLIVER.get() : null;
         for (int kb = 0; kb < k; kb += KC) {
             int kc = Math.min(KC, k - kb);
+            // The first k block overwrites C (its chains start from zero, not from a zero-filled C).
+            boolean acc = accumulate || kb > 0;
             // Row blocks outside, column blocks inside: each block's A values are gathered once
             // for all of its columns. Every C element still gets one FMA chain per k block, so
             // the loop order does not change a bit.
@@ -95,7 +98,7 @@ public final class MatmulKernels {
                 for (; i + 2 * MR <= rowHi; i += 2 * MR) {
                     for (int j = 0; j < whole; j += 2 * L) {
                         tile8x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j,
-                                ldc, kc);
+                                ldc, kc, acc);
                     }
                 }
             }
@@ -119,10 +122,10 @@ public final class MatmulKernels {
                         java.util.Arrays.fill(sliver, r * KC, r * KC + kc, 0f);
                     }
                     for (int j = 0; j < whole; j += 2 * L) {
-                        tile4x2r(sliver, b, bo + kb * sbk + j, sbk, c, cp + j, ldc, kc, rows);
+                        tile4x2r(sliver, b, bo + kb * sbk + j, sbk, c, cp + j, ldc, kc, rows, acc);
                     }
                     if (wide > whole) {
-                        tile4x1r(sliver, b, bo + kb * sbk + whole, sbk, c, cp + whole, ldc, kc, rows);
+                        tile4x1r(sliver, b, bo + kb * sbk + whole, sbk, c, cp + whole, ldc, kc, rows, acc);
                     }
                 } else {
                     for (int p = 0; p < kc; p++) {
@@ -135,16 +138,16 @@ public final class MatmulKernels {
                         }
                     }
                     for (int j = 0; j < whole; j += 2 * L) {
-                        tile4x2(sliver, b, bo + kb * sbk + j, sbk, c, cp + j, ldc, kc, rows);
+                        tile4x2(sliver, b, bo + kb * sbk + j, sbk, c, cp + j, ldc, kc, rows, acc);
                     }
                     if (wide > whole) {
-                        tile4x1(sliver, b, bo + kb * sbk + whole, sbk, c, cp + whole, ldc, kc, rows);
+                        tile4x1(sliver, b, bo + kb * sbk + whole, sbk, c, cp + whole, ldc, kc, rows, acc);
                     }
                 }
             }
             for (; i < rowHi; i++) {
                 for (int j = 0; j < whole; j += 2 * L) {
-                    tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc);
+                    tile1x2(a, ao + i * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j, kc, acc);
                 }
             }
             for (int j = whole; j < n; j += L) {
@@ -154,7 +157,7 @@ public final class MatmulKernels {
                 int end = sliver != null && j < wide ? blocks : rowHi;
                 for (int row = rowLo; row < end; row++) {
                     tile1x1(a, ao + row * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + row * ldc + j, kc,
-                            in);
+                            in, acc);
                 }
             }
         }
@@ -243,22 +246,16 @@ public final class MatmulKernels {
      * on one AVX-512 core.
      */
     private static void tile8x2(float[] a, int ap, int sam, int sak, float[] b, int bp, int sbk,
-                                float[] c, int cp, int ldc, int kc) {
+                                float[] c, int cp, int ldc, int kc, boolean acc) {
         var S = SimdKernels.S;
-        FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
-        FloatVector c10 = FloatVector.fromArray(S, c, cp + ldc), c11 = FloatVector.fromArray(S, c, cp + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(S, c, cp + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, cp + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(S, c, cp + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, cp + 3 * ldc + L);
-        FloatVector c40 = FloatVector.fromArray(S, c, cp + 4 * ldc);
-        FloatVector c41 = FloatVector.fromArray(S, c, cp + 4 * ldc + L);
-        FloatVector c50 = FloatVector.fromArray(S, c, cp + 5 * ldc);
-        FloatVector c51 = FloatVector.fromArray(S, c, cp + 5 * ldc + L);
-        FloatVector c60 = FloatVector.fromArray(S, c, cp + 6 * ldc);
-        FloatVector c61 = FloatVector.fromArray(S, c, cp + 6 * ldc + L);
-        FloatVector c70 = FloatVector.fromArray(S, c, cp + 7 * ldc);
-        FloatVector c71 = FloatVector.fromArray(S, c, cp + 7 * ldc + L);
+        FloatVector c00 = load(c, cp, acc), c01 = load(c, cp + L, acc);
+        FloatVector c10 = load(c, cp + ldc, acc), c11 = load(c, cp + ldc + L, acc);
+        FloatVector c20 = load(c, cp + 2 * ldc, acc), c21 = load(c, cp + 2 * ldc + L, acc);
+        FloatVector c30 = load(c, cp + 3 * ldc, acc), c31 = load(c, cp + 3 * ldc + L, acc);
+        FloatVector c40 = load(c, cp + 4 * ldc, acc), c41 = load(c, cp + 4 * ldc + L, acc);
+        FloatVector c50 = load(c, cp + 5 * ldc, acc), c51 = load(c, cp + 5 * ldc + L, acc);
+        FloatVector c60 = load(c, cp + 6 * ldc, acc), c61 = load(c, cp + 6 * ldc + L, acc);
+        FloatVector c70 = load(c, cp + 7 * ldc, acc), c71 = load(c, cp + 7 * ldc + L, acc);
         for (int p = 0; p < kc; p++) {
             int bk = bp + p * sbk;
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -319,12 +316,12 @@ public final class MatmulKernels {
      * machine's FMA throughput; with the accumulator as a multiplicand it does not.
      */
     private static void tile4x2(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
-                                 int rows) {
+                                 int rows, boolean acc) {
         var S = SimdKernels.S;
-        FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
-        FloatVector c10 = load(c, cp + ldc, rows > 1), c11 = load(c, cp + ldc + L, rows > 1);
-        FloatVector c20 = load(c, cp + 2 * ldc, rows > 2), c21 = load(c, cp + 2 * ldc + L, rows > 2);
-        FloatVector c30 = load(c, cp + 3 * ldc, rows > 3), c31 = load(c, cp + 3 * ldc + L, rows > 3);
+        FloatVector c00 = load(c, cp, acc), c01 = load(c, cp + L, acc);
+        FloatVector c10 = load(c, cp + ldc, acc && rows > 1), c11 = load(c, cp + ldc + L, acc && rows > 1);
+        FloatVector c20 = load(c, cp + 2 * ldc, acc && rows > 2), c21 = load(c, cp + 2 * ldc + L, acc && rows > 2);
+        FloatVector c30 = load(c, cp + 3 * ldc, acc && rows > 3), c31 = load(c, cp + 3 * ldc + L, acc && rows > 3);
         int bk = bp;
         for (int q = 0, end = kc * MR; q < end; q += MR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -354,12 +351,12 @@ public final class MatmulKernels {
      * loop and keeps the range checks this form removes (as GemmMicroKernels' micro5/micro5r).
      */
     private static void tile4x2r(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
-                                 int rows) {
+                                 int rows, boolean acc) {
         var S = SimdKernels.S;
-        FloatVector c00 = FloatVector.fromArray(S, c, cp), c01 = FloatVector.fromArray(S, c, cp + L);
-        FloatVector c10 = load(c, cp + ldc, rows > 1), c11 = load(c, cp + ldc + L, rows > 1);
-        FloatVector c20 = load(c, cp + 2 * ldc, rows > 2), c21 = load(c, cp + 2 * ldc + L, rows > 2);
-        FloatVector c30 = load(c, cp + 3 * ldc, rows > 3), c31 = load(c, cp + 3 * ldc + L, rows > 3);
+        FloatVector c00 = load(c, cp, acc), c01 = load(c, cp + L, acc);
+        FloatVector c10 = load(c, cp + ldc, acc && rows > 1), c11 = load(c, cp + ldc + L, acc && rows > 1);
+        FloatVector c20 = load(c, cp + 2 * ldc, acc && rows > 2), c21 = load(c, cp + 2 * ldc + L, acc && rows > 2);
+        FloatVector c30 = load(c, cp + 3 * ldc, acc && rows > 3), c31 = load(c, cp + 3 * ldc + L, acc && rows > 3);
         int bk = bp;
         for (int q = 0; q < kc; q++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -384,10 +381,10 @@ public final class MatmulKernels {
 
     /** {@link #tile4x2} for one vector of columns (n = 200 leaves one past the two-vector tiles). */
     private static void tile4x1(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
-                                int rows) {
+                                int rows, boolean acc) {
         var S = SimdKernels.S;
-        FloatVector c0 = FloatVector.fromArray(S, c, cp), c1 = load(c, cp + ldc, rows > 1);
-        FloatVector c2 = load(c, cp + 2 * ldc, rows > 2), c3 = load(c, cp + 3 * ldc, rows > 3);
+        FloatVector c0 = load(c, cp, acc), c1 = load(c, cp + ldc, acc && rows > 1);
+        FloatVector c2 = load(c, cp + 2 * ldc, acc && rows > 2), c3 = load(c, cp + 3 * ldc, acc && rows > 3);
         int bk = bp;
         for (int q = 0, end = kc * MR; q < end; q += MR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -402,10 +399,10 @@ public final class MatmulKernels {
 
     /** {@link #tile4x1} with A's rows {@link #KC} apart, as {@link #tile4x2r}. */
     private static void tile4x1r(float[] ap, float[] b, int bp, int sbk, float[] c, int cp, int ldc, int kc,
-                                 int rows) {
+                                 int rows, boolean acc) {
         var S = SimdKernels.S;
-        FloatVector c0 = FloatVector.fromArray(S, c, cp), c1 = load(c, cp + ldc, rows > 1);
-        FloatVector c2 = load(c, cp + 2 * ldc, rows > 2), c3 = load(c, cp + 3 * ldc, rows > 3);
+        FloatVector c0 = load(c, cp, acc), c1 = load(c, cp + ldc, acc && rows > 1);
+        FloatVector c2 = load(c, cp + 2 * ldc, acc && rows > 2), c3 = load(c, cp + 3 * ldc, acc && rows > 3);
         int bk = bp;
         for (int q = 0; q < kc; q++) {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
@@ -419,9 +416,10 @@ public final class MatmulKernels {
     }
 
 
-    private static void tile1x2(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc) {
+    private static void tile1x2(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc,
+                                boolean acc) {
         var S = SimdKernels.S;
-        FloatVector c0 = FloatVector.fromArray(S, c, cp), c1 = FloatVector.fromArray(S, c, cp + L);
+        FloatVector c0 = load(c, cp, acc), c1 = load(c, cp + L, acc);
         for (int p = 0; p < kc; p++) {
             FloatVector av = FloatVector.broadcast(S, a[ap + p * sak]);
             c0 = av.fma(FloatVector.fromArray(S, b, bp + p * sbk), c0);
@@ -433,9 +431,9 @@ public final class MatmulKernels {
 
     /** One vector of columns, the lanes outside {@code in} neither read nor written. */
     private static void tile1x1(float[] a, int ap, int sak, float[] b, int bp, int sbk, float[] c, int cp, int kc,
-                                VectorMask<Float> in) {
+                                VectorMask<Float> in, boolean acc) {
         var S = SimdKernels.S;
-        FloatVector c0 = FloatVector.fromArray(S, c, cp, in);
+        FloatVector c0 = acc ? FloatVector.fromArray(S, c, cp, in) : FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             c0 = FloatVector.broadcast(S, a[ap + p * sak]).fma(FloatVector.fromArray(S, b, bp + p * sbk, in), c0);
         }
