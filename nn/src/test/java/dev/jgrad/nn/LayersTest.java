@@ -145,35 +145,40 @@ class LayersTest {
     }
 
     /**
-     * LayerNorm's dw and db are split by columns across threads (300 columns over 256 rows makes
-     * three tasks, the last of 44 columns): the same bits on one thread as on two; the scalar
-     * twin agrees to rounding (its forward's mean and rstd are summed in another order).
+     * LayerNorm's dw and db are summed in blocks of rows fixed by the shape (250 rows: seven blocks
+     * of 32 and one of 26) and added up by columns across threads (300 columns: a scalar tail of
+     * 4): the same bits on one thread as on two, with and without the bias; the scalar twin,
+     * which sums the rows in order, agrees to rounding.
      */
     @Test
     void layerNormParameterGradientsAreTheSameBitsOnAnyThreadCount() {
         Generator g = new Generator(41);
-        NdArray x = NdArray.randn(g, DType.F32, 256, 300);
-        NdArray up = NdArray.randn(g, DType.F32, 256, 300);
+        NdArray x = NdArray.randn(g, DType.F32, 250, 300);
+        NdArray up = NdArray.randn(g, DType.F32, 250, 300);
         NdArray w = NdArray.randn(g, DType.F32, 300);
-        float[][][] got = new float[3][][];
         int previous = dev.jgrad.tensor.cpu.Parallel.threads();
-        try {
-            for (int run = 0; run < 3; run++) {
-                dev.jgrad.tensor.cpu.Parallel.setThreads(run == 1 ? 2 : 1);
-                dev.jgrad.tensor.cpu.CpuBackend.useSimd(run != 2);
-                LayerNorm ln = new LayerNorm(300, 1e-5, true, DType.F32);
-                ln.parameters().get(0).assign(w);
-                ln.forward(Tensor.param(x)).backward(Tensor.of(up));
-                got[run] = new float[][] {ln.parameters().get(0).grad().toFloatArray(),
-                    ln.parameters().get(1).grad().toFloatArray()};
+        for (boolean bias : new boolean[] {true, false}) {
+            int params = bias ? 2 : 1;
+            float[][][] got = new float[3][params][];
+            try {
+                for (int run = 0; run < 3; run++) {
+                    dev.jgrad.tensor.cpu.Parallel.setThreads(run == 1 ? 2 : 1);
+                    dev.jgrad.tensor.cpu.CpuBackend.useSimd(run != 2);
+                    LayerNorm ln = new LayerNorm(300, 1e-5, bias, DType.F32);
+                    ln.parameters().get(0).assign(w);
+                    ln.forward(Tensor.param(x)).backward(Tensor.of(up));
+                    for (int p = 0; p < params; p++) {
+                        got[run][p] = ln.parameters().get(p).grad().toFloatArray();
+                    }
+                }
+            } finally {
+                dev.jgrad.tensor.cpu.Parallel.setThreads(previous);
+                dev.jgrad.tensor.cpu.CpuBackend.useSimd(true);
             }
-        } finally {
-            dev.jgrad.tensor.cpu.Parallel.setThreads(previous);
-            dev.jgrad.tensor.cpu.CpuBackend.useSimd(true);
-        }
-        for (int p = 0; p < 2; p++) {
-            assertArrayEquals(got[0][p], got[1][p], 0f, "parameter " + p + ": one thread against two");
-            assertArrayEquals(got[2][p], got[0][p], 1e-4f, "parameter " + p + ": scalar twin against SIMD");
+            for (int p = 0; p < params; p++) {
+                assertArrayEquals(got[0][p], got[1][p], 0f, "bias " + bias + ", parameter " + p + ": one thread against two");
+                assertArrayEquals(got[2][p], got[0][p], 1e-4f, "bias " + bias + ", parameter " + p + ": scalar twin against SIMD");
+            }
         }
     }
 }

@@ -215,22 +215,34 @@ public final class CpuBackend implements Backend {
         int xo = x.layout().offset();
         int wo = w.layout().offset();
         boolean vec = simd;
-        // dx: rows are independent.
+        if (vec) {
+            // dx, and dw and db summed block by block in the same pass (g and x are read once):
+            // blocks of rows fixed by the shape alone, so the sums do not depend on the threads.
+            int rb = FusedKernels.layerNormBlockRows(r);
+            int blocks = (r + rb - 1) / rb;
+            int width = dbs == null ? c : 2 * c;
+            float[] part = new float[blocks * width];
+            int grain = Strided.balanced(blocks, Math.max(1, Strided.GRAIN / Math.max(1, rb * c)), 1);
+            Parallel.forRange(blocks, grain, (lo, hi) -> {
+                for (int q = lo; q < hi; q++) {
+                    int po = q * width;
+                    for (int i = q * rb, end = Math.min(r, i + rb); i < end; i++) {
+                        FusedKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs,
+                                i * c, c, part, po, dbs == null ? -1 : po + c);
+                    }
+                }
+            });
+            Parallel.forRange(c, Strided.columnSlice((long) blocks * width, c),
+                    (lo, hi) -> FusedKernels.sumBlocks(part, blocks, width, c, lo, hi, dws, dbs));
+            return;
+        }
+        // The scalar twin: dx row by row, then dw and db summed over the rows in row order.
         Parallel.forRange(r, Strided.rowGrain(r, c), (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
-                if (vec) {
-                    FusedKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
-                } else {
-                    ScalarKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
-                }
+                ScalarKernels.layerNormBackwardRow(g, go + i * c, xs, xo + i * c, ws, wo, ms[i], rs[i], dxs, i * c, c);
             }
         });
-        // dw, db: sums over rows in row order; threads split the columns.
         Parallel.forRange(c, Math.max(4 * SimdKernels.L, Strided.GRAIN / Math.max(r, 1)), (lo, hi) -> {
-            if (vec) {
-                FusedKernels.layerNormParamGrads(g, go, xs, xo, ms, rs, r, c, lo, hi, dws, dbs);
-                return;
-            }
             java.util.Arrays.fill(dws, lo, hi, 0f);
             if (dbs != null) {
                 java.util.Arrays.fill(dbs, lo, hi, 0f);

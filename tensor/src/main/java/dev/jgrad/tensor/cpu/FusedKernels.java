@@ -100,43 +100,41 @@ final class FusedKernels {
     }
 
     /**
-     * LayerNorm's dw (and db) for columns [lo, hi): sums over the rows in row order, the same
-     * float operations per element as the scalar loop (so it is bit-identical to it), written to
-     * dw and db once at the end. The sums run in arrays of this task's own: two threads adding
-     * into neighbouring columns of dw row after row shared the cache line at their boundary, and
-     * two threads ran slower than one (768 x 128: 259 against 212 µs forward + backward).
+     * Rows per block of LayerNorm's parameter-gradient sums: 32, or more for tall inputs so that
+     * there are at most 64 blocks of partial sums to add up. A function of the row count alone,
+     * so the sums are the same bits for any thread count.
      */
-    static void layerNormParamGrads(float[] g, int go, float[] x, int xo, float[] mean, float[] rstd, int rows, int c,
-                                    int lo, int hi, float[] dw, float[] db) {
-        int w = hi - lo;
-        float[] sw = new float[w];
-        float[] sb = db == null ? null : new float[w];
-        int bound = S.loopBound(w);
-        for (int i = 0; i < rows; i++) {
-            FloatVector vm = FloatVector.broadcast(S, mean[i]);
-            FloatVector vr = FloatVector.broadcast(S, rstd[i]);
-            int gr = go + i * c + lo;
-            int xr = xo + i * c + lo;
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector gv = FloatVector.fromArray(S, g, gr + j);
-                FloatVector xh = FloatVector.fromArray(S, x, xr + j).sub(vm).mul(vr);
-                FloatVector.fromArray(S, sw, j).add(gv.mul(xh)).intoArray(sw, j);
-                if (sb != null) {
-                    FloatVector.fromArray(S, sb, j).add(gv).intoArray(sb, j);
-                }
-            }
-            for (; j < w; j++) {
-                float gij = g[gr + j];
-                sw[j] += gij * ((x[xr + j] - mean[i]) * rstd[i]);
-                if (sb != null) {
-                    sb[j] += gij;
-                }
-            }
+    static int layerNormBlockRows(int rows) {
+        return Math.max(32, (rows + 63) / 64);
+    }
+
+    /**
+     * dw (and db) columns [lo, hi) from the blocks' partial sums (block q's dw at q * width, its
+     * db c further on), added in block order.
+     */
+    static void sumBlocks(float[] part, int blocks, int width, int c, int lo, int hi, float[] dw, float[] db) {
+        System.arraycopy(part, lo, dw, lo, hi - lo);
+        if (db != null) {
+            System.arraycopy(part, c + lo, db, lo, hi - lo);
         }
-        System.arraycopy(sw, 0, dw, lo, w);
-        if (sb != null) {
-            System.arraycopy(sb, 0, db, lo, w);
+        int bound = lo + S.loopBound(hi - lo);
+        for (int q = 1; q < blocks; q++) {
+            int po = q * width;
+            int j = lo;
+            for (; j < bound; j += L) {
+                FloatVector.fromArray(S, dw, j).add(FloatVector.fromArray(S, part, po + j)).intoArray(dw, j);
+            }
+            for (; j < hi; j++) {
+                dw[j] += part[po + j];
+            }
+            if (db != null) {
+                for (j = lo; j < bound; j += L) {
+                    FloatVector.fromArray(S, db, j).add(FloatVector.fromArray(S, part, po + c + j)).intoArray(db, j);
+                }
+                for (; j < hi; j++) {
+                    db[j] += part[po + c + j];
+                }
+            }
         }
     }
 
@@ -174,9 +172,13 @@ final class FusedKernels {
         }
     }
 
-    /** dx of one LayerNorm row: rstd * (g w - mean(g w) - xhat * mean(g w xhat)). */
+    /**
+     * dx of one LayerNorm row, rstd * (g w - mean(g w) - xhat * mean(g w xhat)), and the row's
+     * terms of dw (g xhat) and db (g) added into the partial sums at sw (and sb, unless it is
+     * negative) in the same pass, while g and x are in registers.
+     */
     static void layerNormBackwardRow(float[] g, int go, float[] x, int xo, float[] w, int wo, float m, float rs,
-                                     float[] dx, int dxo, int c) {
+                                     float[] dx, int dxo, int c, float[] part, int sw, int sb) {
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector vr = FloatVector.broadcast(S, rs);
         FloatVector a1 = FloatVector.zero(S);
@@ -201,14 +203,23 @@ final class FusedKernels {
         FloatVector v1 = FloatVector.broadcast(S, mean1);
         FloatVector v2 = FloatVector.broadcast(S, mean2);
         for (j = 0; j < bound; j += L) {
-            FloatVector gw = FloatVector.fromArray(S, g, go + j).mul(FloatVector.fromArray(S, w, wo + j));
+            FloatVector gv = FloatVector.fromArray(S, g, go + j);
+            FloatVector gw = gv.mul(FloatVector.fromArray(S, w, wo + j));
             FloatVector xh = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr);
             gw.sub(v1).sub(xh.mul(v2)).mul(vr).intoArray(dx, dxo + j);
+            FloatVector.fromArray(S, part, sw + j).add(gv.mul(xh)).intoArray(part, sw + j);
+            if (sb >= 0) {
+                FloatVector.fromArray(S, part, sb + j).add(gv).intoArray(part, sb + j);
+            }
         }
         for (; j < c; j++) {
             float gw = g[go + j] * w[wo + j];
             float xh = (x[xo + j] - m) * rs;
             dx[dxo + j] = (gw - mean1 - xh * mean2) * rs;
+            part[sw + j] += g[go + j] * xh;
+            if (sb >= 0) {
+                part[sb + j] += g[go + j];
+            }
         }
     }
 
