@@ -261,7 +261,7 @@ final class ErfcKernels {
     private static void expOfMinusHalfSquare(float[] x, int ox, float[] e, int from, int to) {
         for (int i = from; i < to; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, ox + i);
-            SimdKernels.exp(v.mul(v).mul(-0.5f)).intoArray(e, i - from);
+            SimdKernels.expLow(v.mul(v).mul(-0.5f)).intoArray(e, i - from);
         }
     }
 
@@ -269,7 +269,7 @@ final class ErfcKernels {
     private static void expOfMinusFullSquare(float[] x, int ox, float[] e, int from, int to) {
         for (int i = from; i < to; i += L) {
             FloatVector z = FloatVector.fromArray(S, x, ox + i).abs();
-            SimdKernels.exp(z.mul(z).neg()).intoArray(e, i - from);
+            SimdKernels.expLow(z.mul(z).neg()).intoArray(e, i - from);
         }
     }
 }

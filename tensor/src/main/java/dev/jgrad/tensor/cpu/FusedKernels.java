@@ -339,7 +339,7 @@ final class FusedKernels {
         FloatVector vs = FloatVector.broadcast(S, scale);
         FloatVector vm = FloatVector.broadcast(S, -shift);
         for (int i = 0; i < n; i += L) {
-            SimdKernels.exp(FloatVector.fromArray(S, x, off + i).fma(vs, vm)).intoArray(x, off + i);
+            SimdKernels.expLow(FloatVector.fromArray(S, x, off + i).fma(vs, vm)).intoArray(x, off + i);
         }
     }
 
@@ -352,7 +352,7 @@ final class FusedKernels {
         FloatVector shift = FloatVector.broadcast(S, -lse);
         FloatVector vd = FloatVector.broadcast(S, d);
         for (int j = 0; j < n; j += L) {
-            FloatVector pj = SimdKernels.exp(FloatVector.fromArray(S, p, row + j).fma(vs, shift));
+            FloatVector pj = SimdKernels.expLow(FloatVector.fromArray(S, p, row + j).fma(vs, shift));
             pj.intoArray(p, row + j);
             pj.mul(FloatVector.fromArray(S, dp, row + j).sub(vd)).mul(vs).intoArray(dp, row + j);
         }

@@ -130,6 +130,42 @@ public final class SimdKernels {
         // each compile to a chain of several instructions. Outside [E_LO, E_HI] the lanes compute
         // garbage that the two blends at the end replace; a NaN stays NaN through r and p.
         FloatVector t = x.fma(E_LOG2E, E_MAGIC);
+        FloatVector p = expOfReduced(x, t);
+        // t = 1.5 * 2^23 + k exactly, so its low mantissa bits hold k (two's complement)
+        IntVector ki = t.reinterpretAsInts().sub(E_MAGIC_BITS);
+        IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
+        IntVector k2 = ki.sub(k1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = p.mul(s1).mul(s2);
+        result = result.blend(0f, x.lt(E_LO));
+        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, E_HI));
+    }
+
+    /**
+     * {@link #exp} for x <= 43, with the same bits there. Every exp inside a kernel (softmax's
+     * rows shifted by their maximum, attention's scores, tanh's -2|x|, GELU's -x^2/2) has a
+     * non-positive argument, give or take a rounding; only the exp op and sigmoid need the whole
+     * range. Below 43 nothing overflows, so there is no test for it, and 2^k is one scale,
+     * 2^(k + 64), a normal float for every k in [-190, 63], times 2^-64: the first product is
+     * exact and the second rounds once, as exp's two half scales do, so results down to the
+     * smallest subnormal are exp's (32 million random floats of [-110, 43] and the edges
+     * compared). Seven operations fewer than exp: softmax into an existing array, one Zen 3
+     * core, 64 x 50257 4.91 -> 4.24 ms, 768 x 128 113 -> 99 µs, 3072 x 64 273 -> 262 µs.
+     */
+    static FloatVector expLow(FloatVector x) {
+        FloatVector t = x.fma(E_LOG2E, E_MAGIC);
+        FloatVector p = expOfReduced(x, t);
+        FloatVector scale = t.reinterpretAsInts().add(127 + 64 - E_MAGIC_BITS).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return p.mul(scale).mul(0x1p-64f).blend(0f, x.lt(E_LO));
+    }
+
+    /**
+     * e^r for x = k ln2 + r, given t = x log2(e) + 1.5 * 2^23 (k = t - 1.5 * 2^23, rounded to an
+     * integer by that addition): the part {@link #exp} and {@link #expLow} share.
+     */
+    private static FloatVector expOfReduced(FloatVector x, FloatVector t) {
         FloatVector k = t.sub(E_MAGIC);
         FloatVector r = k.fma(FloatVector.broadcast(S, E_NLN2_HI), x);
         r = k.fma(FloatVector.broadcast(S, E_NLN2_LO), r);
@@ -145,15 +181,7 @@ public final class SimdKernels {
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector p = r.fma(q, one);
         p = r.fma(p, one);
-        // t = 1.5 * 2^23 + k exactly, so its low mantissa bits hold k (two's complement)
-        IntVector ki = t.reinterpretAsInts().sub(E_MAGIC_BITS);
-        IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
-        IntVector k2 = ki.sub(k1);
-        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector result = p.mul(s1).mul(s2);
-        result = result.blend(0f, x.lt(E_LO));
-        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, E_HI));
+        return p;
     }
 
     private static final int E_MAGIC_BITS = Float.floatToRawIntBits(12582912f);
@@ -183,7 +211,7 @@ public final class SimdKernels {
         p = x2.fma(p, FloatVector.broadcast(S, 1f));
         FloatVector small = x.mul(p);
         FloatVector a = x.abs();
-        FloatVector e = exp(a.mul(-2f));
+        FloatVector e = expLow(a.mul(-2f));
         FloatVector big = FloatVector.broadcast(S, 1f).sub(e).div(e.add(1f));
         big = big.blend(big.neg(), x.lt(0f));
         return big.blend(small, a.lt(0.55f));
@@ -549,7 +577,7 @@ public final class SimdKernels {
         FloatVector acc = FloatVector.zero(S);
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> in = S.indexInRange(i, n);
-            FloatVector e = exp(FloatVector.fromArray(S, x, off + i, in).sub(vm));
+            FloatVector e = expLow(FloatVector.fromArray(S, x, off + i, in).sub(vm));
             if (out != null) {
                 e.intoArray(out, oo + i, in);
             }
@@ -561,7 +589,16 @@ public final class SimdKernels {
     /** log(sum(exp(x))) of a contiguous row; an infinite maximum is not subtracted (as PyTorch). */
     public static float logsumexp(float[] x, int off, int n) {
         float m = shiftMax(x, off, n);
-        float shift = Float.isInfinite(m) ? 0f : m;
+        if (m == Float.POSITIVE_INFINITY) {
+            // exp(+inf) = +inf, beyond expLow's range: the sum is +inf unless a NaN makes it NaN
+            for (int i = 0; i < n; i++) {
+                if (Float.isNaN(x[off + i])) {
+                    return Float.NaN;
+                }
+            }
+            return Float.POSITIVE_INFINITY;
+        }
+        float shift = m == Float.NEGATIVE_INFINITY ? 0f : m;
         return shift + (float) Math.log(expSum(x, off, shift, null, 0, n));
     }
 }

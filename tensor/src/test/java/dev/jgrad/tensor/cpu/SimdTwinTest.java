@@ -93,6 +93,32 @@ class SimdTwinTest {
         }
     }
 
+    /**
+     * expLow (softmax's, attention's, tanh's and GELU's exp, for arguments up to 43) gives exp's
+     * bits: 64 random samples of [-110, 43], the ends of both ranges, where results
+     * turn subnormal and where they flush to zero, and the specials.
+     */
+    @Test
+    void expLowGivesExpsBitsUpTo43() {
+        float[] special = {Float.NEGATIVE_INFINITY, Float.NaN, -0f, 0f, 43f, 42.99f, -104f, -103.99f, -104.01f,
+            -87.34f, -87.33f, -100f, -1e-30f, 1e-30f, Math.nextDown(-104f), -Float.MIN_VALUE};
+        int l = SimdKernels.L;
+        for (int round = 0; round < 64; round++) {
+            float[] x = values(1000 + round, -110f, 43f);
+            if (round == 0) {
+                System.arraycopy(special, 0, x, 0, special.length);
+            }
+            for (int i = 0; i + l <= N; i += l) {
+                jdk.incubator.vector.FloatVector v = jdk.incubator.vector.FloatVector.fromArray(SimdKernels.S, x, i);
+                float[] want = SimdKernels.exp(v).toArray();
+                float[] got = SimdKernels.expLow(v).toArray();
+                for (int j = 0; j < l; j++) {
+                    assertEquals(Float.floatToIntBits(want[j]), Float.floatToIntBits(got[j]), "expLow(" + x[i + j] + ")");
+                }
+            }
+        }
+    }
+
     /** Computed as x * erfc(-x/sqrt 2) / 2, GELU stays accurate in relative terms where 1 + erf(x) would cancel. */
     @Test
     void geluKeepsRelativeAccuracyInTheNegativeTail() {
@@ -193,6 +219,12 @@ class SimdTwinTest {
                     x[at] = special;
                     assertEquals(ScalarKernels.max(x, 0, n), SimdKernels.max(x, 0, n), 0, "max n=" + n + " at " + at);
                     assertEquals(ScalarKernels.min(x, 0, n), SimdKernels.min(x, 0, n), 0, "min n=" + n + " at " + at);
+                    double[] xd = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        xd[i] = x[i];
+                    }
+                    assertEquals(ScalarKernels.logsumexp(xd, 0, n), SimdKernels.logsumexp(x, 0, n), 1e-4,
+                            "logsumexp n=" + n + " at " + at + " = " + special);
                     for (boolean log : new boolean[] {false, true}) {
                         float[] simd = new float[n];
                         float[] twin = new float[n];
