@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the report on this machine, in one sitting, and writes
-# bench/results/: JMH JSON (gemm, scalar, steps), PyTorch JSON (pytorch-1, pytorch-2*),
+# bench/results/: JMH JSON (peak-start, gemm, scalar, kernels, steps, peak-end), PyTorch JSON (pytorch-1, pytorch-2*),
 # report.md (the README's tables) and gemm.png. Called by `./jgrad bench-report`
 # (which builds bench/target/benchmarks.jar first); takes about 30 minutes on 2 cores.
 # Set QUICK=1 for a shorter run (fewer shapes and iterations).
@@ -15,6 +15,9 @@ if [[ "${QUICK:-0}" == 1 ]]; then
   SHAPES="64,256,512,1024,207,768x128x384,768x128x65,48x256x64x64"
   ITER=(-wi 2 -i 3 -w 1 -r 1)
 fi
+# The machine's ceiling (a register-only FMA loop) first and last: these VMs change speed by the
+# hour, and the report states how fast the machine was while the rows ran.
+java -jar "$JAR" "PeakBench" -p when=start -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-start.json"
 java -jar "$JAR" "GemmBench.(jgrad|openblas|ejml)" -p shape="$SHAPES" -p threads=1,2 "${ITER[@]}" \
     -rf json -rff "$OUT/gemm.json"
 # The scalar twin is the oracle, not a contender: small sizes only (n = 512 takes 0.1 s per product).
@@ -23,5 +26,6 @@ java -jar "$JAR" "GemmBench.scalarTwin" -p shape=64,128,256,512,207,300 -p threa
 java -jar "$JAR" "KernelBench|AttentionBench" -wi 2 -i 4 -w 1 -r 1 -rf json -rff "$OUT/kernels.json"
 java -jar "$JAR" "StepBench|GenerateBench" -wi 3 -i 4 -w 2 -r 2 -rf json -rff "$OUT/steps.json"
 bash "$ROOT/bench/pytorch.sh" "$OUT"
-java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/gemm.json" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
+java -jar "$JAR" "PeakBench" -p when=end -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-end.json"
+java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "$OUT/gemm.json" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
     --pytorch "$OUT"/pytorch-*.json

@@ -51,6 +51,7 @@ public final class Report {
             }
         }
         StringBuilder md = new StringBuilder();
+        peakTable(rows, md);
         gemmTable(rows, torch, md);
         kernelTable(rows, torch, md);
         stepTable(rows, torch, md);
@@ -123,6 +124,42 @@ public final class Report {
 
     private static String cell(Double v, String fmt) {
         return v == null ? "-" : String.format(Locale.ROOT, fmt, v);
+    }
+
+    /**
+     * The register-only FMA loop ({@link PeakBench}) at the start and the end of the run, on one
+     * thread and on two: how fast the machine was while the rows below ran.
+     */
+    static void peakTable(List<Row> rows, StringBuilder md) {
+        boolean any = false;
+        for (Row r : rows) {
+            any |= r.method().equals("PeakBench.fmaLoop");
+        }
+        if (!any) {
+            return;
+        }
+        md.append("| FMA loop (registers only), GFLOP/s | threads | start of the run | end of the run |\n");
+        md.append("|---|---|---|---|\n");
+        for (String t : new String[] {"1", "2"}) {
+            Double start = null;
+            Double end = null;
+            for (Row r : rows) {
+                if (r.method().equals("PeakBench.fmaLoop") && t.equals(r.params().get("threads"))) {
+                    double gf = PeakBench.FLOPS * Double.parseDouble(t) / (r.medianUs() * 1e3);
+                    if ("end".equals(r.params().get("when"))) {
+                        end = gf;
+                    } else {
+                        start = gf;
+                    }
+                }
+            }
+            if (start != null || end != null) {
+                md.append("| peak | ").append(t).append(" | ").append(cell(start, "%.1f")).append(" | ")
+                        .append(cell(end, "%.1f")).append(" |\n");
+            }
+        }
+        md.append("\nThe ceiling every GFLOP/s below is measured against, taken in the same sitting: twelve"
+                + " independent FMA chains on registers (`FmaPeak`).\n\n");
     }
 
     static void gemmTable(List<Row> rows, Map<Integer, Map<String, Double>> torch, StringBuilder md) {

@@ -38,6 +38,23 @@ class ReportTest {
         assertTrue(Files.size(dir.resolve("gemm.png")) > 1000);
     }
 
+    /** PeakBench's rows become GFLOP/s (FLOPS x threads / median time), start and end side by side. */
+    @Test
+    void peakRowsBecomeGflopsAtBothEndsOfTheRun(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("peak.json");
+        // 384 x 2^20 flop per thread: 4026.531840 us is 100 GFLOP/s on one thread, 200 on two.
+        String row = """
+            {"benchmark": "dev.jgrad.bench.PeakBench.fmaLoop", "params": {"threads": "%s", "when": "%s"},
+             "primaryMetric": {"score": 0, "scoreUnit": "us/op", "rawData": [[%s]]}}
+            """;
+        Files.writeString(json, "[" + row.formatted("1", "start", "4026.53184, 1, 99999")
+                + "," + row.formatted("1", "end", "8053.06368") + "," + row.formatted("2", "start", "4026.53184") + "]");
+        StringBuilder md = new StringBuilder();
+        Report.peakTable(Report.readJmh(json), md);
+        assertTrue(md.toString().contains("| peak | 1 | 100.0 | 50.0 |"), md.toString());
+        assertTrue(md.toString().contains("| peak | 2 | 200.0 | - |"), md.toString());
+    }
+
     @Test
     void shapesParseAsBatchMKN() {
         assertEquals(List.of(1, 64, 64, 64), List.of(box(GemmBench.parse("64"))));
