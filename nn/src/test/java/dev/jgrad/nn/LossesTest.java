@@ -85,6 +85,43 @@ class LossesTest {
         assertTrue(Double.isNaN(none.item()));
     }
 
+    /**
+     * The F32 kernel takes each run of counted rows in one call: ignored rows between and at the
+     * ends of runs must give zero gradient rows and no loss, and the counted rows the F64
+     * composite's loss and gradient.
+     */
+    @Test
+    void fusedF32CrossEntropySkipsIgnoredRowsBetweenRuns() {
+        NdArray logits = NdArray.randn(G, DType.F64, 9, 37).mul(3);
+        int[] t = {-100, 1, 36, -100, -100, 4, 0, 7, -100};
+        int[] kept = {1, 2, 5, 6, 7};
+        int[] keptTargets = {1, 36, 4, 0, 7};
+        Tensor a = Tensor.param(logits.to(DType.F32));
+        Tensor fused = Losses.crossEntropy(a, Tensor.of(NdArray.of(t, 9)));
+        fused.backward();
+        double[] g = a.grad().data().to(DType.F64).toDoubleArray();
+        for (int i : new int[] {0, 3, 4, 8}) {
+            for (int j = 0; j < 37; j++) {
+                assertEquals(0.0, g[i * 37 + j], 0, "ignored row " + i);
+            }
+        }
+        // The composite over the kept rows alone: same mean, same gradient rows.
+        NdArray keptLogits = NdArray.zeros(DType.F64, 5, 37);
+        for (int r = 0; r < 5; r++) {
+            keptLogits.narrow(0, r, 1).copyFrom(logits.narrow(0, kept[r], 1));
+        }
+        Tensor c = Tensor.param(keptLogits);
+        Tensor ref = Losses.nll(c.logSoftmax(1), Tensor.of(NdArray.of(keptTargets, 5)));
+        assertEquals(ref.item(), fused.item(), 1e-5);
+        ref.backward();
+        double[] want = c.grad().data().toDoubleArray();
+        for (int r = 0; r < 5; r++) {
+            for (int j = 0; j < 37; j++) {
+                assertEquals(want[r * 37 + j], g[kept[r] * 37 + j], 5e-7, "row " + kept[r] + " column " + j);
+            }
+        }
+    }
+
     @Test
     void uniformLogitsGiveLogV() {
         Tensor l = Losses.crossEntropy(Tensor.of(NdArray.zeros(DType.F32, 4, 27)), Tensor.of(NdArray.zeros(DType.I32, 4)));

@@ -129,17 +129,30 @@ public final class CpuBackend implements Backend {
         int dOff = dlogits.layout().offset();
         double[] rowLoss = new double[n];
         boolean vec = simd;
+        float[] lse = vec ? new float[n] : null;
         Parallel.forRange(n, Strided.rowGrain(n, v), (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                int t = targets[i];
-                if (t == ignoreIndex) {
+            int i = lo;
+            while (i < hi) {
+                if (targets[i] == ignoreIndex) {
                     java.util.Arrays.fill(d, dOff + i * v, dOff + (i + 1) * v, 0f);
+                    i++;
                     continue;
                 }
-                float lse = vec ? SimdKernels.softmax(x, xo + i * v, d, dOff + i * v, v, false, true)
-                        : ScalarKernels.softmaxF32(x, xo + i * v, d, dOff + i * v, v, false);
-                d[dOff + i * v + t] -= 1f;
-                rowLoss[i] = (double) lse - x[xo + i * v + t];
+                // A run of counted rows: their softmaxes in one call, which overlaps one row's
+                // reductions with the next row's.
+                int end = i + 1;
+                while (end < hi && targets[end] != ignoreIndex) {
+                    end++;
+                }
+                if (vec) {
+                    SimdKernels.softmaxRows(x, xo + i * v, d, dOff + i * v, end - i, v, false, lse, i);
+                }
+                for (; i < end; i++) {
+                    int t = targets[i];
+                    float l = vec ? lse[i] : ScalarKernels.softmaxF32(x, xo + i * v, d, dOff + i * v, v, false);
+                    d[dOff + i * v + t] -= 1f;
+                    rowLoss[i] = (double) l - x[xo + i * v + t];
+                }
             }
         });
         double total = 0;

@@ -235,6 +235,15 @@ final class Reductions {
 
     /** Runs {@code body} over the rows of x with {@code dim} moved last; returns the result in x's dim order. */
     private static NdArray alongLastDim(NdArray x, int dim, DType outType, RowBody body) {
+        return alongLastDim(x, dim, outType, (in, off, out, oo, count, n) -> {
+            for (int r = 0; r < count; r++) {
+                body.row(in, off + r * n, out, oo + r * n, n);
+            }
+        });
+    }
+
+    /** As above, the body given runs of whole rows (count rows, n apart), not one row at a time. */
+    private static NdArray alongLastDim(NdArray x, int dim, DType outType, RowsBody body) {
         boolean[] flag = new boolean[x.rank()];
         if (x.rank() > 0) {
             flag[dim] = true;
@@ -246,11 +255,8 @@ final class Reductions {
         if (xs.numel() > 0 && n > 0) {
             int rows = xs.numel() / n;
             int base = xs.layout().offset();
-            Parallel.forRange(rows, Strided.rowGrain(rows, n), (lo, hi) -> {
-                for (int r = lo; r < hi; r++) {
-                    body.row(xs, base + r * n, out, r * n, n);
-                }
-            });
+            Parallel.forRange(rows, Strided.rowGrain(rows, n),
+                    (lo, hi) -> body.rows(xs, base + lo * n, out, lo * n, hi - lo, n));
         }
         return out.permute(inverse(perm));
     }
@@ -260,16 +266,23 @@ final class Reductions {
         void row(NdArray x, int off, NdArray out, int oo, int n);
     }
 
+    @FunctionalInterface
+    private interface RowsBody {
+        void rows(NdArray x, int off, NdArray out, int oo, int count, int n);
+    }
+
     static NdArray softmax(NdArray x, int dim, boolean log, boolean simd) {
-        return alongLastDim(x, dim, x.dtype(), (in, off, out, oo, n) -> {
-            if (x.dtype() == DType.F32) {
-                if (simd) {
-                    SimdKernels.softmax(in.storageF32(), off, out.storageF32(), oo, n, log, false);
+        return alongLastDim(x, dim, x.dtype(), (in, off, out, oo, count, n) -> {
+            if (x.dtype() == DType.F32 && simd) {
+                SimdKernels.softmaxRows(in.storageF32(), off, out.storageF32(), oo, count, n, log, null, 0);
+                return;
+            }
+            for (int r = 0; r < count; r++) {
+                if (x.dtype() == DType.F32) {
+                    ScalarKernels.softmaxF32(in.storageF32(), off + r * n, out.storageF32(), oo + r * n, n, log);
                 } else {
-                    ScalarKernels.softmaxF32(in.storageF32(), off, out.storageF32(), oo, n, log);
+                    ScalarKernels.softmax(in.storageF64(), off + r * n, out.storageF64(), oo + r * n, n, log);
                 }
-            } else {
-                ScalarKernels.softmax(in.storageF64(), off, out.storageF64(), oo, n, log);
             }
         });
     }

@@ -193,13 +193,51 @@ class SimdTwinTest {
         for (boolean log : new boolean[] {false, true}) {
             float[] simd = new float[N];
             float[] twin = new float[N];
-            float lse = SimdKernels.softmax(x, 0, simd, 0, N, log, true);
+            float[] lse = new float[1];
+            SimdKernels.softmaxRows(x, 0, simd, 0, 1, N, log, lse, 0);
             float twinLse = ScalarKernels.softmaxF32(x, 0, twin, 0, N, log);
             assertArrayEquals(twin, simd, log ? 1e-5f : 1e-7f);
-            assertEquals(twinLse, lse, 1e-5, "logsumexp, log " + log);
+            assertEquals(twinLse, lse[0], 1e-5, "logsumexp, log " + log);
             float[] again = new float[N];
-            SimdKernels.softmax(x, 0, again, 0, N, log, false);
+            SimdKernels.softmaxRows(x, 0, again, 0, 1, N, log, null, 0);
             assertArrayEquals(simd, again, "the output does not depend on asking for the logsumexp");
+        }
+    }
+
+    /**
+     * A run of rows in one call (the kernel finds each next row's maximum before finishing the
+     * row before) gives every row the bits it gets alone, at offsets that start mid-array, for
+     * one to nine rows of widths around the vector length, with a NaN, +inf or huge value in
+     * one row that must not leak into its neighbours.
+     */
+    @Test
+    void softmaxRowsGiveEachRowItsOwnBits() {
+        int l = SimdKernels.L;
+        for (int n : new int[] {1, l - 1, l, l + 1, 4 * l + 3, 65}) {
+            for (int rows = 1; rows <= 9; rows++) {
+                for (float special : new float[] {0.5f, Float.NaN, Float.POSITIVE_INFINITY, 1e30f}) {
+                    float[] x = values(n * 17 + rows, -4, 4);
+                    int off = 3;
+                    if (rows > 2) {
+                        x[off + n + n / 2] = special;   // row 1
+                    }
+                    for (boolean log : new boolean[] {false, true}) {
+                        float[] together = new float[rows * n + 5];
+                        float[] lse = new float[rows + 2];
+                        SimdKernels.softmaxRows(x, off, together, 2, rows, n, log, lse, 1);
+                        for (int r = 0; r < rows; r++) {
+                            float[] alone = new float[n];
+                            float[] one = new float[1];
+                            SimdKernels.softmaxRows(x, off + r * n, alone, 0, 1, n, log, one, 0);
+                            float[] got = java.util.Arrays.copyOfRange(together, 2 + r * n, 2 + (r + 1) * n);
+                            assertArrayEquals(alone, got, "n=" + n + " rows=" + rows + " row " + r + " log " + log);
+                            assertEquals(one[0], lse[1 + r], 0, "logsumexp of row " + r);
+                        }
+                        assertEquals(0f, together[0], 0, "nothing written before the first row");
+                        assertEquals(0f, lse[0], 0, "nothing written before the first logsumexp");
+                    }
+                }
+            }
         }
     }
 
@@ -228,7 +266,7 @@ class SimdTwinTest {
                     for (boolean log : new boolean[] {false, true}) {
                         float[] simd = new float[n];
                         float[] twin = new float[n];
-                        SimdKernels.softmax(x, 0, simd, 0, n, log, false);
+                        SimdKernels.softmaxRows(x, 0, simd, 0, 1, n, log, null, 0);
                         ScalarKernels.softmaxF32(x, 0, twin, 0, n, log);
                         assertArrayEquals(twin, simd, 1e-5f, "softmax n=" + n + " at " + at + " = " + special);
                     }
