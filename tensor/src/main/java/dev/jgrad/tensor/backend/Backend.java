@@ -126,6 +126,29 @@ public interface Backend {
     double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, NdArray dlogits);
 
     /**
+     * The input gradient of tanh or sigmoid from its output {@code y} and the upstream gradient
+     * {@code g} (same shape and dtype), into {@code dx} (that shape, contiguous, may be g's own
+     * storage): tanh g (1 - y^2), sigmoid (g y) (1 - y), each operation rounded in that order,
+     * so every backend and path gives the composite's bits. The default runs the composite's
+     * ops in place on dx; a backend fuses them into one pass.
+     */
+    default void activationBackward(UnaryOp op, NdArray y, NdArray g, NdArray dx) {
+        NdArray one = NdArray.scalar(y.dtype(), 1);
+        switch (op) {
+            case TANH -> {
+                y.mul(y, dx);
+                one.sub(dx, dx);
+                dx.mul(g, dx);
+            }
+            case SIGMOID -> {
+                NdArray d = g.mul(y);
+                d.mul(one.sub(y), dx);
+            }
+            default -> throw new IllegalArgumentException("activationBackward: " + op + " is not tanh or sigmoid");
+        }
+    }
+
+    /**
      * GELU of contiguous F32 {@code x} into {@code y} and GELU'(x) into {@code dydx} in one pass
      * (all three the same shape, contiguous): the backward's factor made while x is in cache and
      * the exp and erfc it shares with the forward are at hand. Bit-identical to

@@ -163,6 +163,28 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void activationBackward(UnaryOp op, NdArray y, NdArray g, NdArray dx) {
+        if ((op != UnaryOp.TANH && op != UnaryOp.SIGMOID) || y.dtype() != DType.F32 || g.dtype() != DType.F32
+                || dx.dtype() != DType.F32 || !y.isContiguous() || !g.isContiguous() || !dx.isContiguous()
+                || !y.shape().equals(g.shape()) || !dx.shape().equals(y.shape())) {
+            Backend.super.activationBackward(op, y, g, dx);
+            return;
+        }
+        float[] ys = y.storageF32();
+        float[] gs = g.storageF32();
+        float[] ds = dx.storageF32();
+        int yo = y.layout().offset();
+        int go = g.layout().offset();
+        int dO = dx.layout().offset();
+        boolean vec = simd;
+        boolean tanh = op == UnaryOp.TANH;
+        Parallel.forRange(y.numel(), Strided.elementGrain(y.numel()), (lo, hi) -> {
+            int i = vec ? FusedKernels.activationBackward(tanh, ys, yo + lo, gs, go + lo, ds, dO + lo, hi - lo) : 0;
+            ScalarKernels.activationBackward(tanh, ys, yo + lo + i, gs, go + lo + i, ds, dO + lo + i, hi - lo - i);
+        });
+    }
+
+    @Override
     public void geluWithGrad(NdArray x, NdArray y, NdArray dydx) {
         if (x.dtype() != DType.F32 || !x.isContiguous() || !y.shape().equals(x.shape())
                 || !dydx.shape().equals(x.shape()) || !y.isContiguous() || !dydx.isContiguous()) {

@@ -396,6 +396,14 @@ public final class ScalarKernels {
         return m;
     }
 
+    /** The twin of {@link FusedKernels#activationBackward}: tanh g (1 - y^2), sigmoid (g y) (1 - y). */
+    static void activationBackward(boolean tanh, float[] y, int yo, float[] g, int go, float[] d, int dO, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = y[yo + i];
+            d[dO + i] = tanh ? (1f - v * v) * g[go + i] : g[go + i] * v * (1f - v);
+        }
+    }
+
     /** log(sum(exp(x))) with the maximum subtracted; an infinite maximum is not subtracted (PyTorch). */
     public static double logsumexp(double[] x, int off, int n) {
         double m = Double.NEGATIVE_INFINITY;
