@@ -116,8 +116,7 @@ final class LinearAlgebra {
                 return out.copyFrom(addmm(input, mat1, mat2, null));
             }
         }
-        NdArray.backend().copyInto(out, input.broadcastTo(result));
-        NdArray.backend().matmulInto(mat1, mat2, out, true);
+        NdArray.backend().addmmInto(input, mat1, mat2, out);
         return out;
     }
 

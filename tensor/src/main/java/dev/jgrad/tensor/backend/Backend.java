@@ -66,6 +66,17 @@ public interface Backend {
     void matmulInto(NdArray a, NdArray b, NdArray out, boolean accumulate);
 
     /**
+     * {@code out = input + a b} for 2-D a (M, K) and b (K, N), {@code input} broadcast to out's
+     * (M, N) (a Linear's bias), out as for {@link #matmulInto}. The default writes the broadcast
+     * input into out and accumulates the product; a backend may write the bias block by block as
+     * its product reaches each block, as long as the result has the same bits.
+     */
+    default void addmmInto(NdArray input, NdArray a, NdArray b, NdArray out) {
+        copyInto(out, input.broadcastTo(out.shape()));
+        matmulInto(a, b, out, true);
+    }
+
+    /**
      * A copy of the 2-D {@code b} (K, N) for repeated products (see {@link PackedMatrix}). This
      * default keeps a plain contiguous copy; a backend with a faster layout overrides both this
      * and {@link #matmulInto(NdArray, PackedMatrix, NdArray, boolean)}.

@@ -642,6 +642,23 @@ public final class CpuBackend implements Backend {
         MatrixProducts.matmulInto(a, b, out, accumulate, simd);
     }
 
+    @Override
+    public void addmmInto(NdArray input, NdArray a, NdArray b, NdArray out) {
+        int n = out.size(-1);
+        boolean rowBias = input.rank() >= 1 && input.rank() <= 2 && input.size(-1) == n
+                && (input.rank() == 1 || input.size(0) == 1) && (n <= 1 || input.layout().strides()[input.rank() - 1] == 1);
+        if (!simd || !rowBias || a.dtype() != DType.F32 || input.dtype() != DType.F32 || a.rank() != 2
+                || b.rank() != 2 || out.rank() != 2) {
+            Backend.super.addmmInto(input, a, b, out);
+            return;
+        }
+        int[] as = a.layout().strides();
+        int[] bs = b.layout().strides();
+        Gemm.sgemmBias(a.storageF32(), a.layout().offset(), as[0], as[1], b.storageF32(), b.layout().offset(), bs[0],
+                bs[1], input.storageF32(), input.layout().offset(), out.storageF32(), out.layout().offset(), n,
+                a.size(0), n, a.size(1), true);
+    }
+
     // ------------------------------------------------------------------ indexing
 
     @Override

@@ -111,6 +111,17 @@ final class Gemm {
     }
 
     /**
+     * C = bias + A B, the bias broadcast over the rows (C[i, j] starts from bias[biaso + j]):
+     * the same bits as writing the bias into C and accumulating, but the packed path writes
+     * each block's bias just before that block's first k slab, while the block is about to be
+     * read anyway, instead of in a pass over all of C first.
+     */
+    static void sgemmBias(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn, float[] bias,
+                          int biaso, float[] c, int co, int ldc, int m, int n, int k, boolean parallel) {
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, false, parallel, PACK_BUDGET, true, bias, biaso);
+    }
+
+    /**
      * As {@link #sgemm}, on the calling thread, never taking the unpacked small-row kernel:
      * for attention's tile products (64 x 64 x 32 and bands of 16 rows, B rows 3C apart in the
      * qkv projection), where packing paid on the AVX2 machine. Against the small-row kernel as
@@ -122,20 +133,29 @@ final class Gemm {
      */
     static void sgemmPacked(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                             float[] c, int co, int ldc, int m, int n, int k, boolean accumulate) {
-        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, false, PACK_BUDGET, false);
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, false, PACK_BUDGET, false, null, 0);
     }
 
     /** As above, with the pack-buffer bound as a parameter so tests can force super-blocks. */
     static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                       float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel,
                       int packBudget) {
-        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, parallel, packBudget, true);
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, parallel, packBudget, true, null, 0);
     }
 
     private static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                               float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel,
-                              int packBudget, boolean smallRows) {
+                              int packBudget, boolean smallRows, float[] bias, int biaso) {
         if (m == 0 || n == 0) {
+            return;
+        }
+        boolean par = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN;
+        boolean gemv = m <= GEMV_M && (sbk == 1 || sbn == 1);
+        boolean small = smallRows && !par && m <= SMALL_M && sbn == 1 && n % L == 0;
+        if (bias != null && (k == 0 || gemv || small)) {
+            // Paths without blocks: the bias into all of C first, then the product added.
+            fillBias(bias, biaso, c, co, ldc, 0, m, 0, n);
+            sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, true, parallel, packBudget, smallRows, null, 0);
             return;
         }
         if (k == 0) {
@@ -146,8 +166,7 @@ final class Gemm {
             }
             return;
         }
-        boolean par = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN;
-        if (m <= GEMV_M && (sbk == 1 || sbn == 1)) {
+        if (gemv) {
             // A few rows (decoding one token at a time): packing B would copy it to use it once.
             Parallel.Range cols = (lo, hi) -> {
                 for (int i = 0; i < m; i++) {
@@ -170,7 +189,7 @@ final class Gemm {
             }
             return;
         }
-        if (smallRows && !par && m <= SMALL_M && sbn == 1 && n % L == 0) {
+        if (small) {
             // Few rows: packing B would cost more than it saves; stream B's rows directly. Same
             // summation order as the packed path, so the choice never shows in the result. Whole
             // vectors only: with a masked last vector on every row (n = 200, the MLP's hidden
@@ -192,8 +211,15 @@ final class Gemm {
         for (int ic = 0; ic < m; ic += ms) {
             for (int jc = 0; jc < n; jc += ns) {
                 region(a, ao + ic * sam, sam, sak, b, bo + jc * sbn, sbk, sbn, c, co + ic * ldc + jc, ldc,
-                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, rowsA, buf);
+                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, rowsA, buf, bias, biaso + jc);
             }
+        }
+    }
+
+    /** C rows [r0, r1) x columns [j0, j1) := bias[biaso + j]. */
+    private static void fillBias(float[] bias, int biaso, float[] c, int co, int ldc, int r0, int r1, int j0, int j1) {
+        for (int i = r0; i < r1; i++) {
+            System.arraycopy(bias, biaso + j0, c, co + i * ldc + j0, j1 - j0);
         }
     }
 
@@ -209,7 +235,7 @@ final class Gemm {
 
     private static void region(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                                float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean par,
-                               boolean rowsA, Buffers buf) {
+                               boolean rowsA, Buffers buf, float[] bias, int biaso) {
         int slabs = (k + KC - 1) / KC;
         int aSlivers = (m + MR - 1) / MR;
         int bSlivers = (n + NR - 1) / NR;
@@ -267,7 +293,12 @@ final class Gemm {
                     for (int x = q * bSlivers + s0; x < q * bSlivers + s1; x++) {
                         packing.await(false, x);
                     }
-                    block(pa, aSlab, aStride, pb, bSlab, kc, c, co, ldc, r0, r1, s0, s1, n, accumulate || q > 0, edge);
+                    if (bias != null && q == 0) {
+                        // This block's first slab: its bias now, while the block is about to be read.
+                        fillBias(bias, biaso, c, co, ldc, r0, r1, s0 * NR, Math.min(n, s1 * NR));
+                    }
+                    block(pa, aSlab, aStride, pb, bSlab, kc, c, co, ldc, r0, r1, s0, s1, n,
+                            accumulate || q > 0 || bias != null, edge);
                 }
             }
         };

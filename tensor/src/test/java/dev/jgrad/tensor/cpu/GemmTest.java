@@ -64,6 +64,45 @@ class GemmTest {
         }
     }
 
+    /**
+     * C = bias + A B with the bias written block by block (packed path) or first (the
+     * matrix-vector and small-row paths, k = 0) has the bits of the bias copied into C and the
+     * product accumulated, for every layout, edge and thread setting.
+     */
+    @Test
+    void biasBlockByBlockGivesTheBitsOfBiasThenAccumulate() {
+        SplittableRandom r = new SplittableRandom(11);
+        int[][] shapes = {{1, 5, 33}, {2, 40, 64}, {32, 30, 200}, {32, 200, 27}, {Gemm.MC + 5, 2 * Gemm.KC + 1,
+            3 * Gemm.NR - 1}, {Gemm.MC + 1, Gemm.KC + 1, Gemm.C_BLOCK / Gemm.MC + 2 * Gemm.NR + 1}, {7, 0, 9}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            float[] a = random(r, m * k);
+            float[] b = random(r, k * n);
+            float[] bias = random(r, n + 3);
+            for (boolean bT : new boolean[] {false, true}) {
+                int sbk = bT ? 1 : n;
+                int sbn = bT ? k : 1;
+                for (boolean par : new boolean[] {false, true}) {
+                    float[] want = new float[m * n + 2];
+                    for (int i = 0; i < m; i++) {
+                        System.arraycopy(bias, 3, want, 1 + i * n, n);
+                    }
+                    Gemm.sgemm(a, 0, k, 1, b, 0, sbk, sbn, want, 1, n, m, n, k, true, par);
+                    float[] got = new float[m * n + 2];
+                    java.util.Arrays.fill(got, Float.NaN);
+                    got[0] = 7f;
+                    got[m * n + 1] = 7f;
+                    Gemm.sgemmBias(a, 0, k, 1, b, 0, sbk, sbn, bias, 3, got, 1, n, m, n, k, par);
+                    want[0] = 7f;
+                    want[m * n + 1] = 7f;
+                    assertArrayEquals(want, got, "m=" + m + " k=" + k + " n=" + n + " bT=" + bT + " par=" + par);
+                }
+            }
+        }
+    }
+
     @Test
     void accumulatesIntoAStridedSliceOfC() {
         for (int m : new int[] {1, 2 * Gemm.MR + 3}) {
