@@ -223,12 +223,12 @@ public final class CpuBackend implements Backend {
         int bo = b == null ? 0 : b.layout().offset();
         boolean vec = simd;
         Parallel.forRange(r, Strided.rowGrain(r, c), (lo, hi) -> {
+            if (vec) {
+                FusedKernels.layerNormRows(xs, xo, ws, wo, bs, bo, (float) eps, ys, ms, rs, lo, hi, c);
+                return;
+            }
             for (int i = lo; i < hi; i++) {
-                if (vec) {
-                    FusedKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
-                } else {
-                    ScalarKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
-                }
+                ScalarKernels.layerNormRow(xs, xo + i * c, ws, wo, bs, bo, (float) eps, ys, i * c, ms, rs, i, c);
             }
         });
     }

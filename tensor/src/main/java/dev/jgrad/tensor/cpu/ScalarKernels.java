@@ -51,7 +51,7 @@ public final class ScalarKernels {
         }
     }
 
-    /** The oracle for {@link FusedKernels#layerNormRow}, in double. */
+    /** The oracle for {@link FusedKernels#layerNormRows}, in double. */
     static void layerNormRow(float[] x, int xo, float[] w, int wo, float[] b, int bo, float eps, float[] y, int yo,
                              float[] mean, float[] rstd, int row, int c) {
         double m = 0;

@@ -205,6 +205,38 @@ class SimdTwinTest {
     }
 
     /**
+     * LayerNorm's forward takes the next row's sum before finishing a row: a run of rows must
+     * give every row (output, mean, rstd) the bits it gets alone, with or without a bias.
+     */
+    @Test
+    void layerNormRowsGiveEachRowItsOwnBits() {
+        for (int c : new int[] {1, 7, SimdKernels.L, 9, 64, 65}) {
+            for (int rows = 1; rows <= 9; rows++) {
+                float[] x = values(c * 13 + rows, -3, 5);
+                float[] w = values(c + 1, -2, 2);
+                float[] b = values(c + 2, -1, 1);
+                for (float[] bias : new float[][] {b, null}) {
+                    float[] y = new float[rows * c];
+                    float[] mean = new float[rows];
+                    float[] rstd = new float[rows];
+                    FusedKernels.layerNormRows(x, 5, w, 0, bias, 0, 1e-5f, y, mean, rstd, 0, rows, c);
+                    for (int r = 0; r < rows; r++) {
+                        float[] y1 = new float[rows * c];
+                        float[] m1 = new float[rows];
+                        float[] s1 = new float[rows];
+                        FusedKernels.layerNormRows(x, 5, w, 0, bias, 0, 1e-5f, y1, m1, s1, r, r + 1, c);
+                        String at = "c=" + c + " rows=" + rows + " row " + r + " bias " + (bias != null);
+                        assertArrayEquals(java.util.Arrays.copyOfRange(y1, r * c, (r + 1) * c),
+                                java.util.Arrays.copyOfRange(y, r * c, (r + 1) * c), at);
+                        assertEquals(m1[r], mean[r], 0, at);
+                        assertEquals(s1[r], rstd[r], 0, at);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A run of rows in one call (the kernel finds each next row's maximum before finishing the
      * row before) gives every row the bits it gets alone, at offsets that start mid-array, for
      * one to nine rows of widths around the vector length, with a NaN, +inf or huge value in
