@@ -75,6 +75,9 @@ final class GemmMicroKernels {
 
     // The accumulators are the FMA addend (acc = a.fma(b, acc)): that form reaches the FMA
     // units' throughput; with the accumulator as a multiplicand it does not.
+    // The AVX2 kernels load C in one if/else on acc, not with load(c, i, acc && rows > r) per
+    // vector as the small-row tiles do: that shorter form made the packed GEMM 10-15% slower
+    // (512^3 and 1024^3 on one Zen 3 core, builds alternating in one JVM, session 17).
     // micro5 and micro12 are one kernel unrolled for two register files: every accumulator has
     // to be a local variable for C2 to keep it in a register, so they cannot share a loop.
     // The AVX2 loops step the B index itself (bq += NR) and carry A's as a second variable: with a
