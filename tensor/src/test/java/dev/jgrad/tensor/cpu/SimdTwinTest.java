@@ -119,6 +119,37 @@ class SimdTwinTest {
         }
     }
 
+    /**
+     * The scalar expLow (a softmax row's elements past its whole vectors) gives the bits of the
+     * vector form's lanes: 256 x 1031 random floats of [-110, 43], random bit patterns at or
+     * below 43 (NaNs and subnormals among them), and the edges.
+     */
+    @Test
+    void scalarExpLowGivesTheVectorLanesBits() {
+        float[] special = {Float.NEGATIVE_INFINITY, Float.NaN, -0f, 0f, 43f, 42.99f, -104f, -103.99f, -104.01f,
+            -87.34f, -87.33f, -100f, -1e-30f, 1e-30f, Math.nextDown(-104f), -Float.MIN_VALUE, Float.MIN_VALUE};
+        int l = SimdKernels.L;
+        Generator bits = new Generator(7);
+        for (int round = 0; round < 256; round++) {
+            float[] x = values(2000 + round, -110f, 43f);
+            if (round == 0) {
+                System.arraycopy(special, 0, x, 0, special.length);
+            } else if (round % 2 == 0) {
+                for (int i = 0; i < N; i++) {
+                    float b = Float.intBitsToFloat((int) bits.nextLong());
+                    x[i] = b <= 43f || Float.isNaN(b) ? b : -b;
+                }
+            }
+            for (int i = 0; i + l <= N; i += l) {
+                float[] lanes = SimdKernels.expLow(jdk.incubator.vector.FloatVector.fromArray(SimdKernels.S, x, i)).toArray();
+                for (int j = 0; j < l; j++) {
+                    float one = SimdKernels.expLow(x[i + j]);
+                    assertEquals(Float.floatToIntBits(lanes[j]), Float.floatToIntBits(one), "expLow(" + x[i + j] + ")");
+                }
+            }
+        }
+    }
+
     /** Computed as x * erfc(-x/sqrt 2) / 2, GELU stays accurate in relative terms where 1 + erf(x) would cancel. */
     @Test
     void geluKeepsRelativeAccuracyInTheNegativeTail() {
