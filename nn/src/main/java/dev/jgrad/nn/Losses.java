@@ -93,11 +93,14 @@ public final class Losses {
                 // One pass over the logits: loss and softmax - onehot together.
                 NdArray xc = x.contiguous();
                 fusedGrad = NdArray.empty(DType.F32, xc.shape());
-                double total = Backends.get().softmaxCrossEntropy(xc, targets, ignoreIndex, fusedGrad);
                 counted = 0;
                 for (int t : targets) {
                     counted += t != ignoreIndex ? 1 : 0;
                 }
+                // The reduction's 1/N goes into the kernel's last pass over each row: a backward
+                // from the loss itself then needs no pass of its own (64 x 50257: a 13 MB array).
+                double total = Backends.get().softmaxCrossEntropy(xc, targets, ignoreIndex, (float) gradScale(),
+                        fusedGrad);
                 return NdArray.scalar(DType.F32, reduction == Reduction.MEAN ? total / counted : total);
             }
             NdArray logp = x.logSoftmax(1);
@@ -117,12 +120,15 @@ public final class Losses {
         @Override
         protected Tensor[] backward(Tensor g) {
             Tensor logits = saved(0);
-            double scale0 = reduction == Reduction.MEAN ? 1.0 / counted : 1.0;
             if (fusedGrad != null && !GradMode.isEnabled()) {
-                // First order: the forward already computed softmax - onehot.
-                // Scaled in place: the array is this node's own and is handed over here, to the
-                // backward pass's recording, so a leaf may keep it or the pool take it back.
-                NdArray d = fusedGrad.mul(scale0 * g.data().toDoubleArray()[0], fusedGrad);
+                // First order: the forward already computed (softmax - onehot) / N.
+                // The array is this node's own and is handed over here, to the backward pass's
+                // recording, so a leaf may keep it or the pool take it back.
+                NdArray d = fusedGrad;
+                double upstream = g.data().toDoubleArray()[0];
+                if (upstream != 1.0) {
+                    d.mul(upstream, d);
+                }
                 fusedGrad = null;
                 ArrayPool.adopt(d);
                 return new Tensor[] {Tensor.of(d)};
@@ -140,9 +146,17 @@ public final class Losses {
             }
             NdArray onehot = NdArray.of(hot, n, v).to(logits.dtype());
             NdArray keep = NdArray.of(kept, n, 1).to(logits.dtype());
-            double scale = reduction == Reduction.MEAN ? 1.0 / counted : 1.0;
-            Tensor d = logits.softmax(1).sub(Tensor.of(onehot)).mul(Tensor.of(keep.mul(scale)));
+            Tensor d = logits.softmax(1).sub(Tensor.of(onehot)).mul(Tensor.of(keep.mul(gradScale())));
             return new Tensor[] {d.mul(g)};
+        }
+
+        /**
+         * The gradient's factor per counted row: 1/N for MEAN, 1 for SUM. With every target
+         * ignored the MEAN loss is NaN (0/0) but its gradient is zero, as in PyTorch, whose
+         * backward skips ignored rows rather than multiplying them by 1/0.
+         */
+        private double gradScale() {
+            return reduction != Reduction.MEAN ? 1.0 : counted == 0 ? 0.0 : 1.0 / counted;
         }
     }
 }

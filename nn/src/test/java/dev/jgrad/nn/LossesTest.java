@@ -85,6 +85,41 @@ class LossesTest {
         assertTrue(Double.isNaN(none.item()));
     }
 
+    /** Every target ignored: the MEAN loss is 0/0 = NaN, its gradient zero (PyTorch's), not 0 * 1/0. */
+    @Test
+    void allIgnoredTargetsGiveANaNLossAndAZeroGradient() {
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            Tensor x = Tensor.param(NdArray.randn(G, DType.F64, 3, 5).to(dt));
+            Tensor loss = Losses.crossEntropy(x, Tensor.of(NdArray.full(DType.I32, Losses.IGNORE_INDEX, 3)));
+            assertTrue(Double.isNaN(loss.item()), dt + " loss");
+            loss.backward();
+            for (double v : x.grad().data().to(DType.F64).toDoubleArray()) {
+                assertEquals(0.0, v, 0, dt + " gradient");
+            }
+        }
+    }
+
+    /**
+     * The fused kernel folds MEAN's 1/N into its output; an upstream gradient other than 1
+     * (a weighted loss) must still scale it, exactly as it scales the composite's.
+     */
+    @Test
+    void fusedCrossEntropyGradientFollowsTheUpstreamGradient() {
+        NdArray logits = NdArray.randn(G, DType.F64, 6, 11);
+        Tensor y = Tensor.of(NdArray.of(new int[] {3, 0, 10, Losses.IGNORE_INDEX, 7, 7}, 6));
+        for (Losses.Reduction red : Losses.Reduction.values()) {
+            Tensor a = Tensor.param(logits.to(DType.F32));
+            Losses.crossEntropy(a, y, Losses.IGNORE_INDEX, red).mul(-2.5).backward();
+            Tensor c = Tensor.param(logits);
+            Losses.crossEntropy(c, y, Losses.IGNORE_INDEX, red).mul(-2.5).backward();
+            double[] got = a.grad().data().to(DType.F64).toDoubleArray();
+            double[] want = c.grad().data().toDoubleArray();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-6, red + " at " + i);
+            }
+        }
+    }
+
     /**
      * The F32 kernel takes each run of counted rows in one call: ignored rows between and at the
      * ends of runs must give zero gradient rows and no loss, and the counted rows the F64

@@ -130,11 +130,13 @@ public interface Backend {
 
     /**
      * Fused softmax cross-entropy over the rows of contiguous F32 (N, V) logits: writes
-     * {@code softmax(row) - onehot(target)} into {@code dlogits} (zeros for rows whose target is
-     * {@code ignoreIndex}) and returns the summed loss of the other rows, each
-     * {@code logsumexp(row) - row[target]}. Targets are in range (the caller checks).
+     * {@code (softmax(row) - onehot(target)) * gradScale} into {@code dlogits} (zeros for rows
+     * whose target is {@code ignoreIndex}) and returns the summed loss of the other rows, each
+     * {@code logsumexp(row) - row[target]}. The loss passes its reduction's 1/N as gradScale, so
+     * that a backward pass from the loss itself (upstream gradient 1) reads the gradient as it
+     * is. Targets are in range (the caller checks).
      */
-    double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, NdArray dlogits);
+    double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, float gradScale, NdArray dlogits);
 
     /**
      * The input gradient of tanh or sigmoid from its output {@code y} and the upstream gradient

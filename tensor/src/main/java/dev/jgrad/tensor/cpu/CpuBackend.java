@@ -120,7 +120,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, NdArray dlogits) {
+    public double softmaxCrossEntropy(NdArray logits, int[] targets, int ignoreIndex, float gradScale,
+                                      NdArray dlogits) {
         int n = logits.size(0);
         int v = logits.size(1);
         float[] x = logits.storageF32();
@@ -145,12 +146,12 @@ public final class CpuBackend implements Backend {
                     end++;
                 }
                 if (vec) {
-                    SimdKernels.softmaxRows(x, xo + i * v, d, dOff + i * v, end - i, v, false, lse, i);
+                    SimdKernels.softmaxRows(x, xo + i * v, d, dOff + i * v, end - i, v, false, gradScale, lse, i);
                 }
                 for (; i < end; i++) {
                     int t = targets[i];
-                    float l = vec ? lse[i] : ScalarKernels.softmaxF32(x, xo + i * v, d, dOff + i * v, v, false);
-                    d[dOff + i * v + t] -= 1f;
+                    float l = lse != null ? lse[i] : scaledSoftmaxTwin(x, xo + i * v, d, dOff + i * v, v, gradScale);
+                    d[dOff + i * v + t] -= gradScale;
                     rowLoss[i] = (double) l - x[xo + i * v + t];
                 }
             }
@@ -160,6 +161,17 @@ public final class CpuBackend implements Backend {
             total += l;   // in row order: the same sum for any thread count
         }
         return total;
+    }
+
+    /** The scalar twin of softmaxRows with a scale: softmax into d, times scale; returns the logsumexp. */
+    private static float scaledSoftmaxTwin(float[] x, int off, float[] d, int dOff, int v, float scale) {
+        float l = ScalarKernels.softmaxF32(x, off, d, dOff, v, false);
+        if (scale != 1f) {
+            for (int j = 0; j < v; j++) {
+                d[dOff + j] *= scale;
+            }
+        }
+        return l;
     }
 
     @Override

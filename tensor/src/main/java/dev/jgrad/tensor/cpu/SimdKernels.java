@@ -498,7 +498,9 @@ public final class SimdKernels {
 
     /**
      * Softmax or log-softmax of {@code rows} contiguous rows of n floats, max-subtracted: row r
-     * from x at off + r n into out at oo + r n, and its logsumexp into lse[lo + r] when lse is
+     * from x at off + r n into out at oo + r n, the softmax multiplied by {@code scale} (cross-
+     * entropy's gradient folds its 1/N in here, sparing a pass over the logits; 1 leaves softmax's
+     * bits as they are; log-softmax must pass 1), and its logsumexp into lse[lo + r] when lse is
      * not null (cross-entropy's loss needs it; a row's Math.log was a fifth of a 64-column row's
      * time, so plain softmax skips it). Each row is computed on its own, exactly as alone; the
      * loop only finds the next row's maximum before finishing this one, so that reduction runs
@@ -508,7 +510,7 @@ public final class SimdKernels {
      * pushes this compile unit over C2's node budget.
      */
     public static void softmaxRows(float[] x, int off, float[] out, int oo, int rows, int n, boolean log,
-                                   float[] lse, int lo) {
+                                   float scale, float[] lse, int lo) {
         float next = 0f;
         for (int r = 0; r <= rows; r++) {
             float m = next;
@@ -520,14 +522,14 @@ public final class SimdKernels {
                 next = shiftMax(x, off + r * n, n);
             }
             if (r > 0) {
-                finishRow(x, off + (r - 1) * n, out, oo + (r - 1) * n, n, log, m, s, lse, lo + r - 1);
+                finishRow(x, off + (r - 1) * n, out, oo + (r - 1) * n, n, log, m, s, scale, lse, lo + r - 1);
             }
         }
     }
 
-    /** The last pass of a softmax row: divide by the sum of exps, or subtract the logsumexp. */
+    /** The last pass of a softmax row: times scale / (the sum of exps), or minus the logsumexp. */
     private static void finishRow(float[] x, int off, float[] out, int oo, int n, boolean log, float m, float s,
-                                  float[] lse, int at) {
+                                  float scale, float[] lse, int at) {
         int bound = S.loopBound(n);
         float logSum = log || lse != null ? m + (float) Math.log(s) : Float.NaN;
         if (lse != null) {
@@ -543,12 +545,13 @@ public final class SimdKernels {
                 out[oo + i] = x[off + i] - logSum;
             }
         } else {
-            FloatVector vi = FloatVector.broadcast(S, 1f / s);
+            float f = scale / s;
+            FloatVector vi = FloatVector.broadcast(S, f);
             for (; i < bound; i += L) {
                 FloatVector.fromArray(S, out, oo + i).mul(vi).intoArray(out, oo + i);
             }
             for (; i < n; i++) {
-                out[oo + i] *= 1f / s;
+                out[oo + i] *= f;
             }
         }
     }

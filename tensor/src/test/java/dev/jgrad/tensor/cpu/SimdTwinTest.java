@@ -225,13 +225,21 @@ class SimdTwinTest {
             float[] simd = new float[N];
             float[] twin = new float[N];
             float[] lse = new float[1];
-            SimdKernels.softmaxRows(x, 0, simd, 0, 1, N, log, lse, 0);
+            SimdKernels.softmaxRows(x, 0, simd, 0, 1, N, log, 1f, lse, 0);
             float twinLse = ScalarKernels.softmaxF32(x, 0, twin, 0, N, log);
             assertArrayEquals(twin, simd, log ? 1e-5f : 1e-7f);
             assertEquals(twinLse, lse[0], 1e-5, "logsumexp, log " + log);
             float[] again = new float[N];
-            SimdKernels.softmaxRows(x, 0, again, 0, 1, N, log, null, 0);
+            SimdKernels.softmaxRows(x, 0, again, 0, 1, N, log, 1f, null, 0);
             assertArrayEquals(simd, again, "the output does not depend on asking for the logsumexp");
+        }
+        // Softmax times a scale (cross-entropy's 1/N) is the softmax scaled, to a rounding.
+        float[] plain = new float[N];
+        float[] scaled = new float[N];
+        SimdKernels.softmaxRows(x, 0, plain, 0, 1, N, false, 1f, null, 0);
+        SimdKernels.softmaxRows(x, 0, scaled, 0, 1, N, false, 1f / 3, null, 0);
+        for (int i = 0; i < N; i++) {
+            assertEquals(plain[i] / 3, scaled[i], plain[i] * 1e-6f, "scaled softmax at " + i);
         }
     }
 
@@ -271,7 +279,7 @@ class SimdTwinTest {
      * A run of rows in one call (the kernel finds each next row's maximum before finishing the
      * row before) gives every row the bits it gets alone, at offsets that start mid-array, for
      * one to nine rows of widths around the vector length, with a NaN, +inf or huge value in
-     * one row that must not leak into its neighbours.
+     * one row that must not leak into its neighbours (softmax scaled, as cross-entropy asks).
      */
     @Test
     void softmaxRowsGiveEachRowItsOwnBits() {
@@ -285,13 +293,14 @@ class SimdTwinTest {
                         x[off + n + n / 2] = special;   // row 1
                     }
                     for (boolean log : new boolean[] {false, true}) {
+                        float scale = log ? 1f : 0.1f;
                         float[] together = new float[rows * n + 5];
                         float[] lse = new float[rows + 2];
-                        SimdKernels.softmaxRows(x, off, together, 2, rows, n, log, lse, 1);
+                        SimdKernels.softmaxRows(x, off, together, 2, rows, n, log, scale, lse, 1);
                         for (int r = 0; r < rows; r++) {
                             float[] alone = new float[n];
                             float[] one = new float[1];
-                            SimdKernels.softmaxRows(x, off + r * n, alone, 0, 1, n, log, one, 0);
+                            SimdKernels.softmaxRows(x, off + r * n, alone, 0, 1, n, log, scale, one, 0);
                             float[] got = java.util.Arrays.copyOfRange(together, 2 + r * n, 2 + (r + 1) * n);
                             assertArrayEquals(alone, got, "n=" + n + " rows=" + rows + " row " + r + " log " + log);
                             assertEquals(one[0], lse[1 + r], 0, "logsumexp of row " + r);
@@ -329,7 +338,7 @@ class SimdTwinTest {
                     for (boolean log : new boolean[] {false, true}) {
                         float[] simd = new float[n];
                         float[] twin = new float[n];
-                        SimdKernels.softmaxRows(x, 0, simd, 0, 1, n, log, null, 0);
+                        SimdKernels.softmaxRows(x, 0, simd, 0, 1, n, log, 1f, null, 0);
                         ScalarKernels.softmaxF32(x, 0, twin, 0, n, log);
                         assertArrayEquals(twin, simd, 1e-5f, "softmax n=" + n + " at " + at + " = " + special);
                     }
