@@ -108,6 +108,17 @@ public final class Attention {
             return NdArray.empty(DType.F32, bnths[0], bnths[2], bnths[1], bnths[3]).transpose(1, 2);
         }
 
+        /**
+         * An array for the gradient of x, laid out as x is (PyTorch's rule for a parameter's
+         * gradient): heads split from a projection, a (B, nh, T, hs) view of (B, T, nh, hs),
+         * get that layout, so transposing and reshaping them back to (B, T, C) is a view, not a
+         * copy each; a contiguous x (a leaf of its own, as in AttentionBench) gets a contiguous
+         * gradient, which a leaf keeps as it is instead of copying it.
+         */
+        private static NdArray gradientLayout(NdArray x) {
+            return x.isContiguous() ? NdArray.empty(DType.F32, x.shape().dims()) : headsLayout(x.shape().dims());
+        }
+
         @Override
         protected Tensor[] backward(Tensor g) {
             Tensor q = saved(0);
@@ -115,11 +126,9 @@ public final class Attention {
             Tensor v = saved(2);
             double scale = 1 / Math.sqrt(q.size(3));
             if (fusedLse != null && !GradMode.isEnabled()) {
-                // Laid out like the projection the heads came from, so transposing and reshaping
-                // them back to (B, T, C) is a view, not a copy each.
-                NdArray dq = headsLayout(q.shape().dims());
-                NdArray dk = headsLayout(k.shape().dims());
-                NdArray dv = headsLayout(v.shape().dims());
+                NdArray dq = gradientLayout(q.data());
+                NdArray dk = gradientLayout(k.data());
+                NdArray dv = gradientLayout(v.data());
                 Backends.get().causalAttentionBackward(q.data(), k.data(), v.data(), fusedOut, fusedLse, g.data(), scale,
                         dq, dk, dv);
                 fusedOut = null;

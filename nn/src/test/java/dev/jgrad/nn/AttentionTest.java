@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jgrad.autograd.NoGrad;
 import dev.jgrad.autograd.Tensor;
 import dev.jgrad.autograd.check.GradCheck;
 import dev.jgrad.tensor.DType;
@@ -88,6 +89,38 @@ class AttentionTest {
             for (int i = 0; i < 3; i++) {
                 assertArrayEquals(byTwin[0][i], byTwin[1][i], 1e-5f, "SIMD against scalar twin, gradient " + i);
             }
+        }
+    }
+
+    /**
+     * Each gradient comes laid out as its input: a contiguous input (a leaf of its own) gets a
+     * contiguous gradient, which a leaf keeps without a copy; heads viewed from a (B, T, nh, hs)
+     * projection get that layout, which merges back into (B, T, C) as a view. The values are the
+     * same bits either way.
+     */
+    @Test
+    void gradientsComeLaidOutAsTheirInputs() {
+        NdArray up = NdArray.randn(G, DType.F32, 2, 3, 9, 8);
+        NdArray[] views = {headsView(DType.F32, 2, 3, 9, 8), headsView(DType.F32, 2, 3, 9, 8),
+            headsView(DType.F32, 2, 3, 9, 8)};
+        NdArray[] dense = {views[0].contiguous(), views[1].contiguous(), views[2].contiguous()};
+        Tensor[] fromViews = backwardOf(views, up);
+        Tensor[] fromDense = backwardOf(dense, up);
+        for (int i = 0; i < 3; i++) {
+            NdArray gv = fromViews[i].data();
+            NdArray gd = fromDense[i].data();
+            assertArrayEquals(gv.toFloatArray(), gd.toFloatArray(), 0f, "gradient " + i);
+            assertArrayEquals(dense[i].layout().strides(), gd.layout().strides(), "gradient " + i + " of a contiguous input");
+            assertArrayEquals(views[i].layout().strides(), gv.layout().strides(), "gradient " + i + " of a heads view");
+        }
+    }
+
+    /** The fused node's own gradients for inputs qkv and output gradient up (first order, as the engine asks). */
+    private static Tensor[] backwardOf(NdArray[] qkv, NdArray up) {
+        Attention.CausalSdpa f = new Attention.CausalSdpa();
+        f.apply(Tensor.param(qkv[0]), Tensor.param(qkv[1]), Tensor.param(qkv[2]));
+        try (NoGrad ignored = NoGrad.enter()) {
+            return f.backward(Tensor.of(up));
         }
     }
 
