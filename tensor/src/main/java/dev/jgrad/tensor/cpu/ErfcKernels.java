@@ -110,7 +110,12 @@ final class ErfcKernels {
     private static final float EXP063_C10 = 1f / 3628800f;
     private static final float EXP063_C9 = 1f / 362880f;
     private static final float EXP063_C8 = 1f / 40320f;
-    // Orders 2-7 of the series are exp's own coefficients (SimdKernels.E_C2 .. E_C7).
+    private static final float EXP063_C7 = 1f / 5040f;
+    private static final float EXP063_C6 = 1f / 720f;
+    private static final float EXP063_C5 = 1f / 120f;
+    private static final float EXP063_C4 = 1f / 24f;
+    private static final float EXP063_C3 = 1f / 6f;
+    private static final float EXP063_C2 = 0.5f;
 
     /** Second pass of GELU and GELU' together, given e = exp(-x^2/2). */
     private static void geluBothTail(float[] x, int ox, float[] e, int from, int to, float[] y, int oy, float[] dy,
@@ -131,12 +136,12 @@ final class ErfcKernels {
         FloatVector expc10 = FloatVector.broadcast(S, EXP063_C10);
         FloatVector expc9 = FloatVector.broadcast(S, EXP063_C9);
         FloatVector expc8 = FloatVector.broadcast(S, EXP063_C8);
-        FloatVector expc7 = FloatVector.broadcast(S, SimdKernels.E_C7);
-        FloatVector expc6 = FloatVector.broadcast(S, SimdKernels.E_C6);
-        FloatVector expc5 = FloatVector.broadcast(S, SimdKernels.E_C5);
-        FloatVector expc4 = FloatVector.broadcast(S, SimdKernels.E_C4);
-        FloatVector expc3 = FloatVector.broadcast(S, SimdKernels.E_C3);
-        FloatVector expc2 = FloatVector.broadcast(S, SimdKernels.E_C2);
+        FloatVector expc7 = FloatVector.broadcast(S, EXP063_C7);
+        FloatVector expc6 = FloatVector.broadcast(S, EXP063_C6);
+        FloatVector expc5 = FloatVector.broadcast(S, EXP063_C5);
+        FloatVector expc4 = FloatVector.broadcast(S, EXP063_C4);
+        FloatVector expc3 = FloatVector.broadcast(S, EXP063_C3);
+        FloatVector expc2 = FloatVector.broadcast(S, EXP063_C2);
         for (int i = from; i < to; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, ox + i);
             FloatVector em = FloatVector.fromArray(S, e, i - from);
@@ -198,12 +203,12 @@ final class ErfcKernels {
         FloatVector expc10 = FloatVector.broadcast(S, EXP063_C10);
         FloatVector expc9 = FloatVector.broadcast(S, EXP063_C9);
         FloatVector expc8 = FloatVector.broadcast(S, EXP063_C8);
-        FloatVector expc7 = FloatVector.broadcast(S, SimdKernels.E_C7);
-        FloatVector expc6 = FloatVector.broadcast(S, SimdKernels.E_C6);
-        FloatVector expc5 = FloatVector.broadcast(S, SimdKernels.E_C5);
-        FloatVector expc4 = FloatVector.broadcast(S, SimdKernels.E_C4);
-        FloatVector expc3 = FloatVector.broadcast(S, SimdKernels.E_C3);
-        FloatVector expc2 = FloatVector.broadcast(S, SimdKernels.E_C2);
+        FloatVector expc7 = FloatVector.broadcast(S, EXP063_C7);
+        FloatVector expc6 = FloatVector.broadcast(S, EXP063_C6);
+        FloatVector expc5 = FloatVector.broadcast(S, EXP063_C5);
+        FloatVector expc4 = FloatVector.broadcast(S, EXP063_C4);
+        FloatVector expc3 = FloatVector.broadcast(S, EXP063_C3);
+        FloatVector expc2 = FloatVector.broadcast(S, EXP063_C2);
         for (int i = from; i < to; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, ox + i);
             FloatVector em = FloatVector.fromArray(S, e, i - from);
