@@ -4,7 +4,9 @@
 # unfair to it), then runs bench/pytorch_bench.py with Debian's /usr/bin/python3 at each thread
 # setting. On 2 cores torch is fastest with its own threads at 1 and OpenBLAS's at 2
 # (shared/BENCHMARKING.md); set PYTORCH_BOTH=1 to also run the 2+1 setting (the report keeps the
-# faster of the two for every workload).
+# faster of the two for every workload). PYTORCH_ONLY picks workload groups (gemm, kernels, steps,
+# generate) and PYTORCH_TAG goes into the file names, so run-all.sh can time each group right
+# after jgrad's: pytorch-1$TAG.json, pytorch-2-blas$TAG.json.
 set -euo pipefail
 OUT="${1:-bench/results}"
 mkdir -p "$OUT"
@@ -18,11 +20,12 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! ldconfig -p | grep libo
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch python3-numpy libopenblas0-pthread
 fi
 ONLY="${PYTORCH_ONLY:-gemm,kernels,steps,generate}"
+TAG="${PYTORCH_TAG:-}"
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 1 --only "$ONLY" \
-    --out "$OUT/pytorch-1.json"
+    --out "$OUT/pytorch-1$TAG.json"
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 2 --only "$ONLY" \
-    --out "$OUT/pytorch-2-blas.json"
+    --out "$OUT/pytorch-2-blas$TAG.json"
 if [[ "${PYTORCH_BOTH:-0}" == 1 ]]; then
   OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 2 --only "$ONLY" \
-      --out "$OUT/pytorch-2-omp.json"
+      --out "$OUT/pytorch-2-omp$TAG.json"
 fi

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the report on this machine, in one sitting, and writes
-# bench/results/: JMH JSON (peak-start, gemm, scalar, kernels, steps, peak-end), PyTorch JSON (pytorch-1, pytorch-2*),
-# report.md (the README's tables) and gemm.png. Called by `./jgrad bench-report`
-# (which builds bench/target/benchmarks.jar first); takes about 30 minutes on 2 cores.
+# bench/results/: JMH JSON (peak-start, gemm, scalar, kernels, steps, peak-end), PyTorch JSON
+# (pytorch-1-*, pytorch-2-blas-*: one file per workload group and thread setting), report.md (the
+# README's tables) and gemm.png. Each group's PyTorch side runs right after jgrad's, so that a
+# ratio compares two timings minutes apart, not the JMH part against a PyTorch part half an hour
+# later (these VMs change speed by the hour). Called by `./jgrad bench-report` (which builds
+# bench/target/benchmarks.jar first); takes about 30 minutes on 2 cores.
 # Set QUICK=1 for a shorter run (fewer shapes and iterations).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
+# The report takes every pytorch-*.json it finds: drop an earlier run's, whatever their names.
+rm -f "$OUT"/pytorch-*.json
 JAR="$ROOT/bench/target/benchmarks.jar"
 SHAPES="64,128,256,512,1024,2048,207,300,702,768x128x384,768x128x128,768x128x512,768x512x128,768x128x65,48x256x64x64"
 ITER=(-wi 2 -i 4 -w 1 -r 1)
@@ -20,12 +25,14 @@ fi
 java -jar "$JAR" "PeakBench" -p when=start -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-start.json"
 java -jar "$JAR" "GemmBench.(jgrad|openblas|ejml)" -p shape="$SHAPES" -p threads=1,2 "${ITER[@]}" \
     -rf json -rff "$OUT/gemm.json"
+PYTORCH_ONLY=gemm PYTORCH_TAG=-gemm bash "$ROOT/bench/pytorch.sh" "$OUT"
 # The scalar twin is the oracle, not a contender: small sizes only (n = 512 takes 0.1 s per product).
 java -jar "$JAR" "GemmBench.scalarTwin" -p shape=64,128,256,512,207,300 -p threads=1,2 -wi 1 -i 3 -w 1 -r 1 \
     -rf json -rff "$OUT/scalar.json"
 java -jar "$JAR" "KernelBench|AttentionBench" -wi 2 -i 4 -w 1 -r 1 -rf json -rff "$OUT/kernels.json"
+PYTORCH_ONLY=kernels PYTORCH_TAG=-kernels bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "StepBench|GenerateBench" -wi 3 -i 4 -w 2 -r 2 -rf json -rff "$OUT/steps.json"
-bash "$ROOT/bench/pytorch.sh" "$OUT"
+PYTORCH_ONLY=steps,generate PYTORCH_TAG=-steps bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "PeakBench" -p when=end -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-end.json"
 java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "$OUT/gemm.json" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
     --pytorch "$OUT"/pytorch-*.json
