@@ -211,9 +211,10 @@ public final class SimdKernels {
     private static final float E_NLN2_HI = -0.693359375f; // ln 2 split so k * LN2_HI is exact
     private static final float E_NLN2_LO = 2.12194440e-4f;
     // q's coefficients: the minimax fit of (e^r - 1 - r) / r^2 for the relative error of
-    // 1 + r + r^2 q over |r| <= ln2/2 (Remez exchange in 40-digit arithmetic; 3.1e-9 before
-    // rounding the coefficients to float), where sessions 5-17 used the Taylor series one degree
-    // higher (truncation 6e-9): one fused multiply-add fewer per exp, and a smaller error against
+    // 1 + r + r^2 q over |r| <= ln2/2 (Remez exchange in 40-digit arithmetic, which
+    // bench/exp_minimax.py reruns; 3.1e-9 before rounding the coefficients to float), where
+    // sessions 5-17 used the Taylor series one degree higher (truncation 6e-9): one fused
+    // multiply-add fewer per exp, and a smaller error against
     // Math.exp: 0.940 -> 0.921 ulp at most over 2^24 random points of [-104, 88.7], 0.947 -> 0.916
     // over 30 million of [-104, 43] and [-1, 1] (normal results). expLow's loop over 8192 floats,
     // one core, medians of 31 alternating rounds: 4.7 -> 4.4 µs.
