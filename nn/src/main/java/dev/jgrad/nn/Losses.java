@@ -69,12 +69,18 @@ public final class Losses {
         private final int[] targets;
         private final int ignoreIndex;
         private final Reduction reduction;
-        private int counted;
+        /** Targets that are not ignored: MEAN's N, in the loss and in its gradient. */
+        private final int counted;
 
         CrossEntropy(int[] targets, int ignoreIndex, Reduction reduction) {
             this.targets = targets;
             this.ignoreIndex = ignoreIndex;
             this.reduction = reduction;
+            int c = 0;
+            for (int t : targets) {
+                c += t != ignoreIndex ? 1 : 0;
+            }
+            this.counted = c;
         }
 
         @Override
@@ -93,10 +99,6 @@ public final class Losses {
                 // One pass over the logits: loss and softmax - onehot together.
                 NdArray xc = x.contiguous();
                 fusedGrad = NdArray.empty(DType.F32, xc.shape());
-                counted = 0;
-                for (int t : targets) {
-                    counted += t != ignoreIndex ? 1 : 0;
-                }
                 // The reduction's 1/N goes into the kernel's last pass over each row: a backward
                 // from the loss itself then needs no pass of its own (64 x 50257: a 13 MB array).
                 double total = Backends.get().softmaxCrossEntropy(xc, targets, ignoreIndex, (float) gradScale(),
@@ -106,11 +108,9 @@ public final class Losses {
             NdArray logp = x.logSoftmax(1);
             int n = targets.length;
             double total = 0;
-            counted = 0;
             for (int i = 0; i < n; i++) {
                 if (targets[i] != ignoreIndex) {
                     total -= logp.getDouble(i, targets[i]);
-                    counted++;
                 }
             }
             double loss = reduction == Reduction.MEAN ? total / counted : total;

@@ -110,7 +110,8 @@ class AttentionTest {
             NdArray gv = fromViews[i].data();
             NdArray gd = fromDense[i].data();
             assertArrayEquals(gv.toFloatArray(), gd.toFloatArray(), 0f, "gradient " + i);
-            assertArrayEquals(dense[i].layout().strides(), gd.layout().strides(), "gradient " + i + " of a contiguous input");
+            assertArrayEquals(dense[i].layout().strides(), gd.layout().strides(),
+                    "gradient " + i + " of a contiguous input");
             assertArrayEquals(views[i].layout().strides(), gv.layout().strides(), "gradient " + i + " of a heads view");
         }
     }

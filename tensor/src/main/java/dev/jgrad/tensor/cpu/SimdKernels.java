@@ -116,8 +116,8 @@ public final class SimdKernels {
 
     /**
      * exp(x) from IEEE arithmetic alone: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite), a degree-6
-     * minimax polynomial for e^r (relative error 3.1e-9 before rounding), and 2^k built in the exponent bits
-     * in two halves so that results down to the smallest subnormal stay exact in range.
+     * minimax polynomial for e^r (relative error 3.1e-9 before rounding), and 2^k built in the
+     * exponent bits in two halves so that results down to the smallest subnormal stay exact in range.
      * Relative error about 1 ulp; bit-identical in the interpreter and in compiled code.
      */
     static FloatVector exp(FloatVector x) {
@@ -214,10 +214,10 @@ public final class SimdKernels {
     // 1 + r + r^2 q over |r| <= ln2/2 (Remez exchange in 40-digit arithmetic, which
     // bench/exp_minimax.py reruns; 3.1e-9 before rounding the coefficients to float), where
     // sessions 5-17 used the Taylor series one degree higher (truncation 6e-9): one fused
-    // multiply-add fewer per exp, and a smaller error against
-    // Math.exp: 0.940 -> 0.921 ulp at most over 2^24 random points of [-104, 88.7], 0.947 -> 0.916
-    // over 30 million of [-104, 43] and [-1, 1] (normal results). expLow's loop over 8192 floats,
-    // one core, medians of 31 alternating rounds: 4.7 -> 4.4 µs.
+    // multiply-add fewer per exp, and a smaller error against Math.exp: 0.940 -> 0.921 ulp at most
+    // over 2^24 random points of [-104, 88.7], 0.947 -> 0.916 over 30 million of [-104, 43] and
+    // [-1, 1] (normal results). expLow's loop over 8192 floats, one core, medians of 31
+    // alternating rounds: 4.7 -> 4.4 µs.
     private static final float E_Q2 = 0.4999999403953552f;
     private static final float E_Q3 = 0.1666652113199234f;
     private static final float E_Q4 = 0.04166838899254799f;

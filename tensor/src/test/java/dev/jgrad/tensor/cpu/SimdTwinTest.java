@@ -141,7 +141,8 @@ class SimdTwinTest {
                 }
             }
             for (int i = 0; i + l <= N; i += l) {
-                float[] lanes = SimdKernels.expLow(jdk.incubator.vector.FloatVector.fromArray(SimdKernels.S, x, i)).toArray();
+                var v = jdk.incubator.vector.FloatVector.fromArray(SimdKernels.S, x, i);
+                float[] lanes = SimdKernels.expLow(v).toArray();
                 for (int j = 0; j < l; j++) {
                     float one = SimdKernels.expLow(x[i + j]);
                     assertEquals(Float.floatToIntBits(lanes[j]), Float.floatToIntBits(one), "expLow(" + x[i + j] + ")");
