@@ -342,9 +342,8 @@ final class FusedKernels {
                     float mt = (scale >= 0 ? SimdKernels.max(p, row, n) : SimdKernels.min(p, row, n)) * scale;
                     float mOld = max[r];
                     float m = Math.max(mOld, mt);
-                    expScaled(p, row, n, scale, m);
+                    float sum = expScaled(p, row, n, scale, m);
                     java.util.Arrays.fill(p, row + n, row + cols, 0f);
-                    float sum = SimdKernels.sum(p, row, n);
                     if (j0 > 0 && m > mOld) {
                         float corr = (float) Math.exp(mOld - m);
                         sums[r] *= corr;
@@ -370,18 +369,25 @@ final class FusedKernels {
     }
 
     /**
-     * x[off, off + n) := exp(scale x - shift) in place, in whole vectors: a tile row is TILE
-     * floats wide (a multiple of the vector length), so the last vector may run past n but never
-     * past the row; the caller zeroes the lanes from n to the tile's last column, and the GEMMs
-     * never read past that column. One exp per method: two
-     * inlined copies push C2 past its inlining budget and the vector ops fall back to Java code.
+     * x[off, off + n) := exp(scale x - shift) in place, returning their sum: in whole vectors, as
+     * a tile row is TILE floats wide (a multiple of the vector length), so the last vector may run
+     * past n but never past the row; its lanes past n are stored as zeros and not summed (the
+     * caller zeroes the rest of the tile's columns: the GEMMs never read past them). One exp per
+     * method: two inlined copies push C2 past its inlining budget and the vector ops fall back to
+     * Java code.
      */
-    private static void expScaled(float[] x, int off, int n, float scale, float shift) {
+    private static float expScaled(float[] x, int off, int n, float scale, float shift) {
         FloatVector vs = FloatVector.broadcast(S, scale);
         FloatVector vm = FloatVector.broadcast(S, -shift);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector acc = zero;
         for (int i = 0; i < n; i += L) {
-            SimdKernels.expLow(FloatVector.fromArray(S, x, off + i).fma(vs, vm)).intoArray(x, off + i);
+            FloatVector e = SimdKernels.expLow(FloatVector.fromArray(S, x, off + i).fma(vs, vm));
+            e = zero.blend(e, S.indexInRange(i, n));
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
         }
+        return SimdKernels.hsum(acc);
     }
 
     /**
