@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the report on this machine, in one sitting, and writes
-# bench/results/: JMH JSON (peak-start, gemm, scalar, kernels, steps, peak-end), PyTorch JSON
+# bench/results/: JMH JSON (peak-start, gemm/<shape>-<threads>t, scalar, kernels, steps, peak-end), PyTorch JSON
 # (pytorch-1-*, pytorch-2-blas-*: one file per workload group and thread setting), report.md (the
 # README's tables) and gemm.png. Each group's PyTorch side runs right after jgrad's, so that a
 # ratio compares two timings minutes apart, not the JMH part against a PyTorch part half an hour
@@ -15,7 +15,7 @@ mkdir -p "$OUT"
 rm -f "$OUT"/pytorch-*.json
 JAR="$ROOT/bench/target/benchmarks.jar"
 SHAPES="64,128,256,512,1024,2048,207,300,702,768x128x384,768x128x128,768x128x512,768x512x128,768x128x65,48x256x64x64"
-ITER=(-wi 2 -i 4 -w 1 -r 1)
+ITER=(-wi 2 -i 5 -w 1 -r 1)
 if [[ "${QUICK:-0}" == 1 ]]; then
   SHAPES="64,256,512,1024,207,768x128x384,768x128x65,48x256x64x64"
   ITER=(-wi 2 -i 3 -w 1 -r 1)
@@ -23,8 +23,19 @@ fi
 # The machine's ceiling (a register-only FMA loop) first and last: these VMs change speed by the
 # hour, and the report states how fast the machine was while the rows ran.
 java -jar "$JAR" "PeakBench" -p when=start -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-start.json"
-java -jar "$JAR" "GemmBench.(jgrad|openblas|ejml)" -p shape="$SHAPES" -p threads=1,2 "${ITER[@]}" \
-    -rf json -rff "$OUT/gemm.json"
+# One JMH run per shape and thread count, so jgrad's and OpenBLAS's rows are timed seconds apart
+# (JMH runs a benchmark's every parameter before the next benchmark: with all shapes in one run,
+# a shape's two rows were ten minutes apart, and the same build read 69% of OpenBLAS at 512^3 in
+# one report and 106% in the next). In-JVM alternation showed the VM's slow stretches cost jgrad
+# more than OpenBLAS (n = 512, one core: 46-53 against 61-67 GFLOP/s, calm 73-77 against 77-80).
+rm -rf "$OUT/gemm" "$OUT/gemm.json"
+mkdir -p "$OUT/gemm"
+for shape in ${SHAPES//,/ }; do
+  for threads in 1 2; do
+    java -jar "$JAR" "GemmBench.(jgrad|openblas|ejml)" -p shape="$shape" -p threads="$threads" "${ITER[@]}" \
+        -rf json -rff "$OUT/gemm/$shape-${threads}t.json"
+  done
+done
 PYTORCH_ONLY=gemm PYTORCH_TAG=-gemm bash "$ROOT/bench/pytorch.sh" "$OUT"
 # The scalar twin is the oracle, not a contender: small sizes only (n = 512 takes 0.1 s per product).
 java -jar "$JAR" "GemmBench.scalarTwin" -p shape=64,128,256,512,207,300 -p threads=1,2 -wi 1 -i 3 -w 1 -r 1 \
@@ -34,5 +45,5 @@ PYTORCH_ONLY=kernels PYTORCH_TAG=-kernels bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "StepBench|GenerateBench" -wi 3 -i 4 -w 2 -r 2 -rf json -rff "$OUT/steps.json"
 PYTORCH_ONLY=steps,generate PYTORCH_TAG=-steps bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "PeakBench" -p when=end -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-end.json"
-java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "$OUT/gemm.json" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
+java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "$OUT"/gemm/*.json "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
     --pytorch "$OUT"/pytorch-*.json

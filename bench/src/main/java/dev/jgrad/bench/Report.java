@@ -200,7 +200,8 @@ public final class Report {
             }
         }
         md.append("\nGFLOP/s = 2·B·M·K·N / median time. Every column but \"fresh result\" writes into a result"
-                + " array allocated once (PyTorch: `torch.mm(out=)`).\n\n");
+                + " array allocated once (PyTorch: `torch.mm(out=)`). Each shape and thread count is its own JMH run"
+                + " (EJML, jgrad and OpenBLAS seconds apart); PyTorch's column comes after all of them.\n\n");
     }
 
     static void kernelTable(List<Row> rows, Map<Integer, Map<String, Double>> torch, StringBuilder md) {
