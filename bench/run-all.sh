@@ -30,10 +30,12 @@ java -jar "$JAR" "PeakBench" -p when=start -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$
 # more than OpenBLAS (n = 512, one core: 46-53 against 61-67 GFLOP/s, calm 73-77 against 77-80).
 rm -rf "$OUT/gemm" "$OUT/gemm.json"
 mkdir -p "$OUT/gemm"
+GEMM_FILES=()   # in SHAPES order, which the report's GEMM table keeps
 for shape in ${SHAPES//,/ }; do
   for threads in 1 2; do
+    GEMM_FILES+=("$OUT/gemm/$shape-${threads}t.json")
     java -jar "$JAR" "GemmBench.(jgrad|openblas|ejml)" -p shape="$shape" -p threads="$threads" "${ITER[@]}" \
-        -rf json -rff "$OUT/gemm/$shape-${threads}t.json"
+        -rf json -rff "${GEMM_FILES[-1]}"
   done
 done
 PYTORCH_ONLY=gemm PYTORCH_TAG=-gemm bash "$ROOT/bench/pytorch.sh" "$OUT"
@@ -45,5 +47,5 @@ PYTORCH_ONLY=kernels PYTORCH_TAG=-kernels bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "StepBench|GenerateBench" -wi 3 -i 4 -w 2 -r 2 -rf json -rff "$OUT/steps.json"
 PYTORCH_ONLY=steps,generate PYTORCH_TAG=-steps bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "PeakBench" -p when=end -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-end.json"
-java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "$OUT"/gemm/*.json "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
+java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "${GEMM_FILES[@]}" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
     --pytorch "$OUT"/pytorch-*.json
