@@ -3,6 +3,7 @@ package dev.jgrad.tensor.cpu;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -43,6 +44,13 @@ final class Gemm {
     static final int NR = 2 * L;
     /** The first MR lanes: one k-step of a k-major A sliver. */
     private static final VectorMask<Float> SLIVER = S.indexInRange(0, MR);
+    /** Lane l to lane l ^ d, and the lanes whose bit d is set: the stages of {@link #packTransposed8}. */
+    private static final VectorShuffle<Float> SWAP1 = L == 8 ? VectorShuffle.fromValues(S, 1, 0, 3, 2, 5, 4, 7, 6) : null;
+    private static final VectorShuffle<Float> SWAP2 = L == 8 ? VectorShuffle.fromValues(S, 2, 3, 0, 1, 6, 7, 4, 5) : null;
+    private static final VectorShuffle<Float> SWAP4 = L == 8 ? VectorShuffle.fromValues(S, 4, 5, 6, 7, 0, 1, 2, 3) : null;
+    private static final VectorMask<Float> BIT1 = L == 8 ? VectorMask.fromLong(S, 0b10101010) : null;
+    private static final VectorMask<Float> BIT2 = L == 8 ? VectorMask.fromLong(S, 0b11001100) : null;
+    private static final VectorMask<Float> BIT4 = L == 8 ? VectorMask.fromLong(S, 0b11110000) : null;
     /** k-slab: one packed B sliver (KC x NR) stays in L1 while the A slivers stream past. */
     static final int KC = 256;
     /** Rows of one task: its packed A block (MC x KC) stays in L2. */
@@ -679,6 +687,10 @@ final class Gemm {
             }
             return;
         }
+        if (sbk == 1 && L == 8) {
+            packTransposed8(b, base, sbn, cols, kc, pb, out);
+            return;
+        }
         if (sbk == 1) {
             // B is a transposed row-major matrix (A x W^T): read each column contiguously. Two
             // columns at a time were no faster (0.36 against 0.37 ns a float on a Zen 3 core), four
@@ -705,6 +717,75 @@ final class Gemm {
             }
             for (; q < NR; q++) {
                 pb[dst + q] = 0f;
+            }
+        }
+    }
+
+    /**
+     * {@link #packB} for a B^T with contiguous rows (A x W^T: B's column q is W's row q) on
+     * 8-lane vectors. Eight columns x eight k are loaded as eight vectors (one per column) and
+     * transposed in registers in three butterfly stages: at stage d, element (column c, lane l)
+     * trades places with (c ^ d, l ^ d) wherever bit d of c and of l differ, which after d = 4,
+     * 2, 1 leaves vector l holding k-step l of all eight columns. Each trade is one lane
+     * permutation and one blend. Columns past {@code cols} and k past the last whole group of
+     * eight go through the scalar copy. One Zen 3 core, 16-column slivers of W^T: 0.26-0.29 ns a
+     * float at 128-768 deep, against 0.38-1.3 for the scalar copy; 30 deep (the MLP's hidden
+     * layer, six k left to the scalar copy) 0.42 against 0.47-0.76.
+     */
+    private static void packTransposed8(float[] b, int base, int sbn, int cols, int kc, float[] pb, int out) {
+        int whole = kc & ~7;
+        for (int g = 0; g < NR; g += 8) {
+            int rows = Math.min(8, cols - g);
+            if (rows == 8) {
+                for (int p = 0; p < whole; p += 8) {
+                    int src = base + g * sbn + p;
+                    FloatVector r0 = FloatVector.fromArray(S, b, src);
+                    FloatVector r1 = FloatVector.fromArray(S, b, src + sbn);
+                    FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * sbn);
+                    FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * sbn);
+                    FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * sbn);
+                    FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * sbn);
+                    FloatVector r6 = FloatVector.fromArray(S, b, src + 6 * sbn);
+                    FloatVector r7 = FloatVector.fromArray(S, b, src + 7 * sbn);
+                    FloatVector t0 = r0.blend(r4.rearrange(SWAP4), BIT4);
+                    FloatVector t4 = r0.rearrange(SWAP4).blend(r4, BIT4);
+                    FloatVector t1 = r1.blend(r5.rearrange(SWAP4), BIT4);
+                    FloatVector t5 = r1.rearrange(SWAP4).blend(r5, BIT4);
+                    FloatVector t2 = r2.blend(r6.rearrange(SWAP4), BIT4);
+                    FloatVector t6 = r2.rearrange(SWAP4).blend(r6, BIT4);
+                    FloatVector t3 = r3.blend(r7.rearrange(SWAP4), BIT4);
+                    FloatVector t7 = r3.rearrange(SWAP4).blend(r7, BIT4);
+                    FloatVector u0 = t0.blend(t2.rearrange(SWAP2), BIT2);
+                    FloatVector u2 = t0.rearrange(SWAP2).blend(t2, BIT2);
+                    FloatVector u1 = t1.blend(t3.rearrange(SWAP2), BIT2);
+                    FloatVector u3 = t1.rearrange(SWAP2).blend(t3, BIT2);
+                    FloatVector u4 = t4.blend(t6.rearrange(SWAP2), BIT2);
+                    FloatVector u6 = t4.rearrange(SWAP2).blend(t6, BIT2);
+                    FloatVector u5 = t5.blend(t7.rearrange(SWAP2), BIT2);
+                    FloatVector u7 = t5.rearrange(SWAP2).blend(t7, BIT2);
+                    int dst = out + p * NR + g;
+                    u0.blend(u1.rearrange(SWAP1), BIT1).intoArray(pb, dst);
+                    u0.rearrange(SWAP1).blend(u1, BIT1).intoArray(pb, dst + NR);
+                    u2.blend(u3.rearrange(SWAP1), BIT1).intoArray(pb, dst + 2 * NR);
+                    u2.rearrange(SWAP1).blend(u3, BIT1).intoArray(pb, dst + 3 * NR);
+                    u4.blend(u5.rearrange(SWAP1), BIT1).intoArray(pb, dst + 4 * NR);
+                    u4.rearrange(SWAP1).blend(u5, BIT1).intoArray(pb, dst + 5 * NR);
+                    u6.blend(u7.rearrange(SWAP1), BIT1).intoArray(pb, dst + 6 * NR);
+                    u6.rearrange(SWAP1).blend(u7, BIT1).intoArray(pb, dst + 7 * NR);
+                }
+            }
+            int from = rows == 8 ? whole : 0;
+            for (int q = g; q < g + 8; q++) {
+                if (q < cols) {
+                    int src = base + q * sbn;
+                    for (int p = from; p < kc; p++) {
+                        pb[out + p * NR + q] = b[src + p];
+                    }
+                } else {
+                    for (int p = from; p < kc; p++) {
+                        pb[out + p * NR + q] = 0f;
+                    }
+                }
             }
         }
     }

@@ -69,6 +69,34 @@ class GemmTest {
      * matrix-vector and small-row paths, k = 0) has the bits of the bias copied into C and the
      * product accumulated, for every layout, edge and thread setting.
      */
+    /**
+     * Packing a B^T whose rows are contiguous (A x W^T) is a transposed copy, whichever way it is
+     * done (eight-lane transposes in registers, the scalar copy for what they leave): every
+     * column count of a sliver, k with and without a remainder of eight, rows of a wider matrix,
+     * zeros past the last column and nothing written outside the sliver.
+     */
+    @Test
+    void transposedPackingOfBIsATransposedCopy() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int cols = 1; cols <= Gemm.NR; cols++) {
+            for (int kc : new int[] {1, 7, 8, 9, 16, 30, 61}) {
+                int sbn = kc + 5;
+                float[] b = random(r, 3 + cols * sbn);
+                float[] want = new float[kc * Gemm.NR + 4];
+                java.util.Arrays.fill(want, Float.NaN);
+                for (int p = 0; p < kc; p++) {
+                    for (int q = 0; q < Gemm.NR; q++) {
+                        want[2 + p * Gemm.NR + q] = q < cols ? b[3 + q * sbn + p] : 0f;
+                    }
+                }
+                float[] got = new float[want.length];
+                java.util.Arrays.fill(got, Float.NaN);
+                Gemm.packB(b, 3, 1, sbn, cols, kc, got, 2);
+                assertArrayEquals(want, got, "cols=" + cols + " kc=" + kc);
+            }
+        }
+    }
+
     @Test
     void biasBlockByBlockGivesTheBitsOfBiasThenAccumulate() {
         SplittableRandom r = new SplittableRandom(11);
