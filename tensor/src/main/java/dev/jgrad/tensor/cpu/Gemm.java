@@ -738,8 +738,8 @@ final class Gemm {
     private static void packTransposed8(float[] b, int base, int sbn, int cols, int kc, float[] pb, int out) {
         int whole = kc & ~7;
         for (int g = 0; g < NR; g += 8) {
-            int rows = Math.min(8, cols - g);
-            if (rows == 8) {
+            int real = Math.min(8, cols - g);   // W's rows (B's columns) in this group
+            if (real == 8) {
                 for (int p = 0; p < whole; p += 8) {
                     int src = base + g * sbn + p;
                     FloatVector r0 = FloatVector.fromArray(S, b, src);
@@ -777,7 +777,7 @@ final class Gemm {
                     u6.rearrange(SWAP1).blend(u7, BIT1).intoArray(pb, dst + 7 * NR);
                 }
             }
-            int from = rows == 8 ? whole : 0;
+            int from = real == 8 ? whole : 0;
             for (int q = g; q < g + 8; q++) {
                 if (q < cols) {
                     int src = base + q * sbn;

@@ -65,11 +65,6 @@ class GemmTest {
     }
 
     /**
-     * C = bias + A B with the bias written block by block (packed path) or first (the
-     * matrix-vector and small-row paths, k = 0) has the bits of the bias copied into C and the
-     * product accumulated, for every layout, edge and thread setting.
-     */
-    /**
      * Packing a B^T whose rows are contiguous (A x W^T) is a transposed copy, whichever way it is
      * done (eight-lane transposes in registers, the scalar copy for what they leave): every
      * column count of a sliver, k with and without a remainder of eight, rows of a wider matrix,
@@ -97,6 +92,11 @@ class GemmTest {
         }
     }
 
+    /**
+     * C = bias + A B with the bias written block by block (packed path) or first (the
+     * matrix-vector and small-row paths, k = 0) has the bits of the bias copied into C and the
+     * product accumulated, for every layout, edge and thread setting.
+     */
     @Test
     void biasBlockByBlockGivesTheBitsOfBiasThenAccumulate() {
         SplittableRandom r = new SplittableRandom(11);
