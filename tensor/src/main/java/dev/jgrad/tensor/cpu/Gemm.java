@@ -676,7 +676,7 @@ final class Gemm {
         }
         if (sbk == 1 && cols == NR && L >= 16) {
             // B is a transposed row-major matrix (A x W^T): gather each k's NR values. On the
-            // Intel AVX-512 machine gathers beat the scalar copy below (32 x 1536 x 384, A x B^T:
+            // Intel AVX-512 machine gathers beat copyColumns (32 x 1536 x 384, A x B^T:
             // 42 -> 57 GFLOP/s; 39 -> 48 at 256 bits), on a Zen 3 core they lose to it (a 16-wide
             // sliver of B^T, 128-768 deep: 0.55-0.60 against 0.37-0.43 ns a float).
             int[] index = new int[NR];
@@ -695,20 +695,7 @@ final class Gemm {
             return;
         }
         if (sbk == 1) {
-            // B is a transposed row-major matrix (A x W^T): read each column contiguously. Two
-            // columns at a time were no faster (0.36 against 0.37 ns a float on a Zen 3 core), four
-            // slower (0.46).
-            for (int q = 0; q < cols; q++) {
-                int src = base + q * sbn;
-                for (int p = 0; p < kc; p++) {
-                    pb[out + p * NR + q] = b[src + p];
-                }
-            }
-            if (cols < NR) {
-                for (int p = 0; p < kc; p++) {
-                    java.util.Arrays.fill(pb, out + p * NR + cols, out + p * NR + NR, 0f);
-                }
-            }
+            copyColumns(b, base, sbn, cols, 0, NR, 0, kc, pb, out);
             return;
         }
         for (int p = 0; p < kc; p++) {
@@ -731,9 +718,9 @@ final class Gemm {
      * trades places with (c ^ d, l ^ d) wherever bit d of c and of l differ, which after d = 4,
      * 2, 1 leaves vector l holding k-step l of all eight columns. Each trade is one lane
      * permutation and one blend. Columns past {@code cols} and k past the last whole group of
-     * eight go through the scalar copy. One Zen 3 core, 16-column slivers of W^T: 0.26-0.29 ns a
+     * eight go through copyColumns. One Zen 3 core, 16-column slivers of W^T: 0.26-0.29 ns a
      * float at 128-768 deep, against 0.38-1.3 for the scalar copy; 30 deep (the MLP's hidden
-     * layer, six k left to the scalar copy) 0.42 against 0.47-0.76.
+     * layer, six k left to copyColumns) 0.42 against 0.47-0.76.
      */
     private static void packTransposed8(float[] b, int base, int sbn, int cols, int kc, float[] pb, int out) {
         int whole = kc & ~7;
@@ -777,17 +764,27 @@ final class Gemm {
                     u6.rearrange(SWAP1).blend(u7, BIT1).intoArray(pb, dst + 7 * NR);
                 }
             }
-            int from = real == 8 ? whole : 0;
-            for (int q = g; q < g + 8; q++) {
-                if (q < cols) {
-                    int src = base + q * sbn;
-                    for (int p = from; p < kc; p++) {
-                        pb[out + p * NR + q] = b[src + p];
-                    }
-                } else {
-                    for (int p = from; p < kc; p++) {
-                        pb[out + p * NR + q] = 0f;
-                    }
+            copyColumns(b, base, sbn, cols, g, g + 8, real == 8 ? whole : 0, kc, pb, out);
+        }
+    }
+
+    /**
+     * The scalar form of {@link #packB} for a B^T with contiguous rows: sliver columns [q0, q1)
+     * over k [p0, kc), each column read contiguously from W's row (zeros past {@code cols}). Two
+     * columns at a time were no faster (0.36 against 0.37 ns a float on a Zen 3 core), four
+     * slower (0.46).
+     */
+    private static void copyColumns(float[] b, int base, int sbn, int cols, int q0, int q1, int p0, int kc,
+                                    float[] pb, int out) {
+        for (int q = q0; q < q1; q++) {
+            if (q < cols) {
+                int src = base + q * sbn;
+                for (int p = p0; p < kc; p++) {
+                    pb[out + p * NR + q] = b[src + p];
+                }
+            } else {
+                for (int p = p0; p < kc; p++) {
+                    pb[out + p * NR + q] = 0f;
                 }
             }
         }
