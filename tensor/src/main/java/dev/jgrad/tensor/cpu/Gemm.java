@@ -572,7 +572,8 @@ final class Gemm {
                     // Only the real part of C goes in: the lanes and rows past it hold whatever an
                     // earlier tile left there, and what the kernel makes of them is never copied
                     // back (the element-by-element copy that zeroed them was a tenth of the MLP's
-                    // 200 x 32 x 30 weight gradient; JFR, one core).
+                    // 200 x 32 x 30 weight gradient; JFR, one core). For the same reason B's
+                    // columns past the real ones need not be zero.
                     boolean half = cols <= L;
                     if (acc) {
                         for (int r = 0; r < rows; r++) {
@@ -649,7 +650,10 @@ final class Gemm {
         }
     }
 
-    /** B k [0, kc) x columns [0, cols) into one sliver: for each p, NR values (zero past cols). */
+    /**
+     * B k [0, kc) x columns [0, cols) into one sliver: for each p, NR values, zero past cols (or,
+     * from {@link #packTransposed8}, copies of a real column: never stored, see {@link #block}).
+     */
     static void packB(float[] b, int base, int sbk, int sbn, int cols, int kc, float[] pb, int out) {
         if (cols == NR && sbn == 1) {
             for (int p = 0; p < kc; p++) {
@@ -695,7 +699,7 @@ final class Gemm {
             return;
         }
         if (sbk == 1) {
-            copyColumns(b, base, sbn, cols, 0, NR, 0, kc, pb, out);
+            copyColumns(b, base, sbn, cols, 0, NR, kc, pb, out);
             return;
         }
         for (int p = 0; p < kc; p++) {
@@ -717,73 +721,87 @@ final class Gemm {
      * transposed in registers in three butterfly stages: at stage d, element (column c, lane l)
      * trades places with (c ^ d, l ^ d) wherever bit d of c and of l differ, which after d = 4,
      * 2, 1 leaves vector l holding k-step l of all eight columns. Each trade is one lane
-     * permutation and one blend. Columns past {@code cols} and k past the last whole group of
-     * eight go through copyColumns. One Zen 3 core, 16-column slivers of W^T: 0.26-0.29 ns a
-     * float at 128-768 deep, against 0.38-1.3 for the scalar copy; 30 deep (the MLP's hidden
-     * layer, six k left to copyColumns) 0.42 against 0.47-0.76.
+     * permutation and one blend. A k remainder is one more group of eight ending at kc, which
+     * rewrites the steps it shares with the group before with the same values; a group with
+     * fewer than eight real columns loads its last real column again in their place, so the
+     * sliver's columns past {@code cols} repeat it instead of holding zeros (the kernels' results
+     * in those columns are never stored; see {@link #block}). Only slivers less than eight deep
+     * and groups wholly past cols go through copyColumns. One Zen 3 core, 16-column slivers of
+     * W^T: 0.26-0.29 ns a float at 128-768 deep, against 0.38-1.3 for the scalar copy. The last
+     * group of k and the repeated columns, against copyColumns for those (medians of 21
+     * alternating rounds): 16 columns 30 deep (the MLP's hidden layer) 195 -> 130 ns a sliver,
+     * 11 columns 200 deep (its output layer's last) 925 -> 719 ns.
      */
     private static void packTransposed8(float[] b, int base, int sbn, int cols, int kc, float[] pb, int out) {
-        int whole = kc & ~7;
+        int last = kc - 8;                      // the last group of k steps starts here
         for (int g = 0; g < NR; g += 8) {
             int real = Math.min(8, cols - g);   // W's rows (B's columns) in this group
-            if (real == 8) {
-                for (int p = 0; p < whole; p += 8) {
-                    int src = base + g * sbn + p;
-                    FloatVector r0 = FloatVector.fromArray(S, b, src);
-                    FloatVector r1 = FloatVector.fromArray(S, b, src + sbn);
-                    FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * sbn);
-                    FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * sbn);
-                    FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * sbn);
-                    FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * sbn);
-                    FloatVector r6 = FloatVector.fromArray(S, b, src + 6 * sbn);
-                    FloatVector r7 = FloatVector.fromArray(S, b, src + 7 * sbn);
-                    FloatVector t0 = r0.blend(r4.rearrange(SWAP4), BIT4);
-                    FloatVector t4 = r0.rearrange(SWAP4).blend(r4, BIT4);
-                    FloatVector t1 = r1.blend(r5.rearrange(SWAP4), BIT4);
-                    FloatVector t5 = r1.rearrange(SWAP4).blend(r5, BIT4);
-                    FloatVector t2 = r2.blend(r6.rearrange(SWAP4), BIT4);
-                    FloatVector t6 = r2.rearrange(SWAP4).blend(r6, BIT4);
-                    FloatVector t3 = r3.blend(r7.rearrange(SWAP4), BIT4);
-                    FloatVector t7 = r3.rearrange(SWAP4).blend(r7, BIT4);
-                    FloatVector u0 = t0.blend(t2.rearrange(SWAP2), BIT2);
-                    FloatVector u2 = t0.rearrange(SWAP2).blend(t2, BIT2);
-                    FloatVector u1 = t1.blend(t3.rearrange(SWAP2), BIT2);
-                    FloatVector u3 = t1.rearrange(SWAP2).blend(t3, BIT2);
-                    FloatVector u4 = t4.blend(t6.rearrange(SWAP2), BIT2);
-                    FloatVector u6 = t4.rearrange(SWAP2).blend(t6, BIT2);
-                    FloatVector u5 = t5.blend(t7.rearrange(SWAP2), BIT2);
-                    FloatVector u7 = t5.rearrange(SWAP2).blend(t7, BIT2);
-                    int dst = out + p * NR + g;
-                    u0.blend(u1.rearrange(SWAP1), BIT1).intoArray(pb, dst);
-                    u0.rearrange(SWAP1).blend(u1, BIT1).intoArray(pb, dst + NR);
-                    u2.blend(u3.rearrange(SWAP1), BIT1).intoArray(pb, dst + 2 * NR);
-                    u2.rearrange(SWAP1).blend(u3, BIT1).intoArray(pb, dst + 3 * NR);
-                    u4.blend(u5.rearrange(SWAP1), BIT1).intoArray(pb, dst + 4 * NR);
-                    u4.rearrange(SWAP1).blend(u5, BIT1).intoArray(pb, dst + 5 * NR);
-                    u6.blend(u7.rearrange(SWAP1), BIT1).intoArray(pb, dst + 6 * NR);
-                    u6.rearrange(SWAP1).blend(u7, BIT1).intoArray(pb, dst + 7 * NR);
-                }
+            if (real <= 0 || last < 0) {
+                copyColumns(b, base, sbn, cols, g, g + 8, kc, pb, out);
+                continue;
             }
-            copyColumns(b, base, sbn, cols, g, g + 8, real == 8 ? whole : 0, kc, pb, out);
+            int w0 = base + g * sbn;
+            int w1 = w0 + Math.min(1, real - 1) * sbn;
+            int w2 = w0 + Math.min(2, real - 1) * sbn;
+            int w3 = w0 + Math.min(3, real - 1) * sbn;
+            int w4 = w0 + Math.min(4, real - 1) * sbn;
+            int w5 = w0 + Math.min(5, real - 1) * sbn;
+            int w6 = w0 + Math.min(6, real - 1) * sbn;
+            int w7 = w0 + Math.min(7, real - 1) * sbn;
+            for (int p = 0; p <= last; p = p == last ? kc : Math.min(p + 8, last)) {
+                FloatVector r0 = FloatVector.fromArray(S, b, w0 + p);
+                FloatVector r1 = FloatVector.fromArray(S, b, w1 + p);
+                FloatVector r2 = FloatVector.fromArray(S, b, w2 + p);
+                FloatVector r3 = FloatVector.fromArray(S, b, w3 + p);
+                FloatVector r4 = FloatVector.fromArray(S, b, w4 + p);
+                FloatVector r5 = FloatVector.fromArray(S, b, w5 + p);
+                FloatVector r6 = FloatVector.fromArray(S, b, w6 + p);
+                FloatVector r7 = FloatVector.fromArray(S, b, w7 + p);
+                FloatVector t0 = r0.blend(r4.rearrange(SWAP4), BIT4);
+                FloatVector t4 = r0.rearrange(SWAP4).blend(r4, BIT4);
+                FloatVector t1 = r1.blend(r5.rearrange(SWAP4), BIT4);
+                FloatVector t5 = r1.rearrange(SWAP4).blend(r5, BIT4);
+                FloatVector t2 = r2.blend(r6.rearrange(SWAP4), BIT4);
+                FloatVector t6 = r2.rearrange(SWAP4).blend(r6, BIT4);
+                FloatVector t3 = r3.blend(r7.rearrange(SWAP4), BIT4);
+                FloatVector t7 = r3.rearrange(SWAP4).blend(r7, BIT4);
+                FloatVector u0 = t0.blend(t2.rearrange(SWAP2), BIT2);
+                FloatVector u2 = t0.rearrange(SWAP2).blend(t2, BIT2);
+                FloatVector u1 = t1.blend(t3.rearrange(SWAP2), BIT2);
+                FloatVector u3 = t1.rearrange(SWAP2).blend(t3, BIT2);
+                FloatVector u4 = t4.blend(t6.rearrange(SWAP2), BIT2);
+                FloatVector u6 = t4.rearrange(SWAP2).blend(t6, BIT2);
+                FloatVector u5 = t5.blend(t7.rearrange(SWAP2), BIT2);
+                FloatVector u7 = t5.rearrange(SWAP2).blend(t7, BIT2);
+                int dst = out + p * NR + g;
+                u0.blend(u1.rearrange(SWAP1), BIT1).intoArray(pb, dst);
+                u0.rearrange(SWAP1).blend(u1, BIT1).intoArray(pb, dst + NR);
+                u2.blend(u3.rearrange(SWAP1), BIT1).intoArray(pb, dst + 2 * NR);
+                u2.rearrange(SWAP1).blend(u3, BIT1).intoArray(pb, dst + 3 * NR);
+                u4.blend(u5.rearrange(SWAP1), BIT1).intoArray(pb, dst + 4 * NR);
+                u4.rearrange(SWAP1).blend(u5, BIT1).intoArray(pb, dst + 5 * NR);
+                u6.blend(u7.rearrange(SWAP1), BIT1).intoArray(pb, dst + 6 * NR);
+                u6.rearrange(SWAP1).blend(u7, BIT1).intoArray(pb, dst + 7 * NR);
+            }
         }
     }
 
     /**
      * The scalar form of {@link #packB} for a B^T with contiguous rows: sliver columns [q0, q1)
-     * over k [p0, kc), each column read contiguously from W's row (zeros past {@code cols}). Two
+     * over k [0, kc), each column read contiguously from W's row (zeros past {@code cols}). Two
      * columns at a time were no faster (0.36 against 0.37 ns a float on a Zen 3 core), four
      * slower (0.46).
      */
-    private static void copyColumns(float[] b, int base, int sbn, int cols, int q0, int q1, int p0, int kc,
-                                    float[] pb, int out) {
+    private static void copyColumns(float[] b, int base, int sbn, int cols, int q0, int q1, int kc, float[] pb,
+                                    int out) {
         for (int q = q0; q < q1; q++) {
             if (q < cols) {
                 int src = base + q * sbn;
-                for (int p = p0; p < kc; p++) {
+                for (int p = 0; p < kc; p++) {
                     pb[out + p * NR + q] = b[src + p];
                 }
             } else {
-                for (int p = p0; p < kc; p++) {
+                for (int p = 0; p < kc; p++) {
                     pb[out + p * NR + q] = 0f;
                 }
             }
