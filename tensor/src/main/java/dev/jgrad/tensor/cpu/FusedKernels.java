@@ -273,7 +273,8 @@ final class FusedKernels {
     /**
      * Rows (or keys) per product inside a tile: products with p or ds run band by band over only
      * the keys (or query rows) that band can see, skipping the causal mask's zeros, about 3/8 of
-     * a diagonal tile's multiply-adds. A whole number of the GEMM's row slivers: with AVX2's
+     * a diagonal tile's multiply-adds. (The products that make scores, q kᵀ and g vᵀ, skip them
+     * register tile by register tile instead: {@link Gemm#sgemmLower}.) A whole number of the GEMM's row slivers: with AVX2's
      * 5-row slivers a band of 16 rows runs four slivers, 20 rows of work (attention forward +
      * backward at GPT's shape, one thread: 3.28 against 3.05 ms with 4-row slivers); bands of 20
      * (four a tile, as before) or 15 are within noise of the 4-row build (medians of 41
@@ -331,10 +332,13 @@ final class FusedKernels {
             java.util.Arrays.fill(sums, 0, rows, 0f);
             for (int j0 = 0; j0 < keys; j0 += TILE) {
                 int cols = Math.min(TILE, keys - j0);
-                Gemm.sgemmPacked(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false);
+                int off = i0 + tk - tq - j0;     // row r sees the tile's keys [0, r + off]
+                // Scores only in the register tiles some row sees: a row's values past its n are
+                // never used (the passes below run in whole vectors, then zero them).
+                Gemm.sgemmLower(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, off);
                 for (int r = 0; r < rows; r++) {
                     int row = r * TILE;
-                    int n = Math.min(cols, i0 + r + tk - tq + 1 - j0);   // keys row r sees in this tile
+                    int n = Math.min(cols, r + off + 1);   // keys row r sees in this tile
                     if (n <= 0) {
                         java.util.Arrays.fill(p, row, row + cols, 0f);
                         continue;
@@ -355,7 +359,7 @@ final class FusedKernels {
                 for (int r0 = 0; r0 < rows; r0 += BAND) {
                     // out (+)= p v over the keys this band of rows sees (the rest of p is zero)
                     int r1 = Math.min(rows, r0 + BAND);
-                    int seen = Math.clamp(i0 + r1 + tk - tq - j0, 0, cols);
+                    int seen = Math.clamp(r1 + off, 0, cols);
                     Gemm.sgemmPacked(p, r0 * TILE, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + (i0 + r0) * or, or, r1 - r0, hs,
                             seen, j0 > 0);
                 }
@@ -447,16 +451,16 @@ final class FusedKernels {
             }
             for (int j0 = 0; j0 < keys; j0 += TILE) {
                 int cols = Math.min(TILE, keys - j0);
-                Gemm.sgemmPacked(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, false);
-                Gemm.sgemmPacked(g, go + i0 * gr, gr, 1, v, vo + j0 * vr, 1, vr, dp, 0, TILE, rows, cols, hs, false);
+                int off = i0 + tk - tq - j0;     // row r sees the tile's keys [0, r + off]
+                Gemm.sgemmLower(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, off);
+                Gemm.sgemmLower(g, go + i0 * gr, gr, 1, v, vo + j0 * vr, 1, vr, dp, 0, TILE, rows, cols, hs, off);
                 for (int r = 0; r < rows; r++) {
                     int row = r * TILE;
-                    int n = Math.max(0, Math.min(cols, i0 + r + tk - tq + 1 - j0));
+                    int n = Math.max(0, Math.min(cols, r + off + 1));
                     softmaxBackwardRow(p, dp, row, n, scale, lse[lo + i0 + r], d[r]);
                     java.util.Arrays.fill(p, row + n, row + cols, 0f);
                     java.util.Arrays.fill(dp, row + n, row + cols, 0f);
                 }
-                int off = i0 + tk - tq - j0;     // row r sees the tile's keys [0, r + off]
                 for (int r0 = 0; r0 < rows; r0 += BAND) {
                     // dq += ds k over the keys this band of rows sees
                     int r1 = Math.min(rows, r0 + BAND);

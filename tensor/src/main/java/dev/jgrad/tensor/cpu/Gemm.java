@@ -68,6 +68,8 @@ final class Gemm {
      * little more than 2^22.
      */
     static final int PACK_BUDGET = 1 << 23;
+    /** The diagonal of {@link #sgemmLower} for a product computed whole. */
+    static final int ALL = Integer.MAX_VALUE;
     /** At most this many rows take the matrix-vector path (no packing at all). */
     static final int GEMV_M = 2;
     /** At most this many rows (and whole vectors of columns) take the unpacked kernel. */
@@ -126,7 +128,8 @@ final class Gemm {
      */
     static void sgemmBias(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn, float[] bias,
                           int biaso, float[] c, int co, int ldc, int m, int n, int k, boolean parallel) {
-        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, false, parallel, PACK_BUDGET, true, bias, biaso);
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, false, parallel, PACK_BUDGET, true, bias, biaso,
+                ALL);
     }
 
     /**
@@ -141,19 +144,41 @@ final class Gemm {
      */
     static void sgemmPacked(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                             float[] c, int co, int ldc, int m, int n, int k, boolean accumulate) {
-        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, false, PACK_BUDGET, false, null, 0);
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, false, PACK_BUDGET, false, null, 0,
+                ALL);
+    }
+
+    /**
+     * As {@link #sgemmPacked} writing over C, for products of which only a lower triangle is
+     * used, as attention's scores: C[i, j] is computed where j <= i + diag, and register tiles
+     * wholly past that diagonal are skipped, their part of C left as it was (the tiles across it
+     * are computed whole). A causal 64 x 64 score tile, 5 x 16 register tiles: 34 of 52 computed.
+     * Attention at GPT's shape (12 x 4 heads, T = 64, hs = 32), one core, medians of 41
+     * alternating rounds against computing whole tiles: forward 758 -> 706 µs, forward + backward
+     * 2504 -> 2374 µs (two cores 2038 -> 1880).
+     */
+    static void sgemmLower(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                           float[] c, int co, int ldc, int m, int n, int k, int diag) {
+        sgemmLower(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, diag, PACK_BUDGET);
+    }
+
+    /** As above, with the pack-buffer bound as a parameter so tests can force super-blocks. */
+    static void sgemmLower(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                           float[] c, int co, int ldc, int m, int n, int k, int diag, int packBudget) {
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, false, false, packBudget, false, null, 0, diag);
     }
 
     /** As above, with the pack-buffer bound as a parameter so tests can force super-blocks. */
     static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                       float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel,
                       int packBudget) {
-        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, parallel, packBudget, true, null, 0);
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, parallel, packBudget, true, null, 0,
+                ALL);
     }
 
     private static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                               float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel,
-                              int packBudget, boolean smallRows, float[] bias, int biaso) {
+                              int packBudget, boolean smallRows, float[] bias, int biaso, int diag) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -163,7 +188,8 @@ final class Gemm {
         if (bias != null && (k == 0 || gemv || small)) {
             // Paths without blocks: the bias into all of C first, then the product added.
             fillBias(bias, biaso, c, co, ldc, 0, m, 0, n);
-            sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, true, parallel, packBudget, smallRows, null, 0);
+            sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, true, parallel, packBudget, smallRows, null, 0,
+                    diag);
             return;
         }
         if (k == 0) {
@@ -219,7 +245,8 @@ final class Gemm {
         for (int ic = 0; ic < m; ic += ms) {
             for (int jc = 0; jc < n; jc += ns) {
                 region(a, ao + ic * sam, sam, sak, b, bo + jc * sbn, sbk, sbn, c, co + ic * ldc + jc, ldc,
-                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, rowsA, buf, bias, biaso + jc);
+                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, rowsA, buf, bias, biaso + jc,
+                        diag == ALL ? ALL : diag + ic - jc);
             }
         }
     }
@@ -243,7 +270,7 @@ final class Gemm {
 
     private static void region(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                                float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean par,
-                               boolean rowsA, Buffers buf, float[] bias, int biaso) {
+                               boolean rowsA, Buffers buf, float[] bias, int biaso, int diag) {
         int slabs = (k + KC - 1) / KC;
         int aSlivers = (m + MR - 1) / MR;
         int bSlivers = (n + NR - 1) / NR;
@@ -306,7 +333,7 @@ final class Gemm {
                         fillBias(bias, biaso, c, co, ldc, r0, r1, s0 * NR, Math.min(n, s1 * NR));
                     }
                     block(pa, aSlab, aStride, pb, bSlab, kc, c, co, ldc, r0, r1, s0, s1, n,
-                            accumulate || q > 0 || bias != null, edge);
+                            accumulate || q > 0 || bias != null, edge, diag);
                 }
             }
         };
@@ -543,22 +570,27 @@ final class Gemm {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             block(pa, pc * aSlivers * MR, rowsA ? KC : 0, b, bo + pc * NR, kc, c, co, ldc, 0, m, 0, 1, NR,
-                    accumulate || pc > 0, edge);
+                    accumulate || pc > 0, edge, ALL);
         }
     }
 
     /**
      * One task and slab: rows [r0, r1) of packed A against packed B slivers [s0, s1). aStride is
      * {@link #KC} when A was packed by {@link #packRows}, 0 when by {@link #packA} (k-major).
+     * Tiles wholly past the diagonal (every column j > row i + diag) are skipped; {@link #ALL}
+     * skips none.
      */
     private static void block(float[] pa, int aSlab, int aStride, float[] pb, int bSlab, int kc, float[] c, int cBase,
-                              int ldc, int r0, int r1, int s0, int s1, int nc, boolean acc, float[] edge) {
+                              int ldc, int r0, int r1, int s0, int s1, int nc, boolean acc, float[] edge, int diag) {
         for (int s = s0; s < s1; s++) {
             int j = s * NR;
             int cols = Math.min(NR, nc - j);
             int pbi = bSlab + s * NR * kc;
             for (int i = r0; i < r1; i += MR) {
                 int rows = Math.min(MR, r1 - i);
+                if (j - (i + rows - 1) > diag) {
+                    continue;   // even the tile's last row sees none of its columns
+                }
                 int pai = aSlab + i * (aStride > 0 ? aStride : kc); // sliver i / MR starts at i * (row length)
                 int cp = cBase + i * ldc + j;
                 boolean direct = rows == MR || GemmMicroKernels.PARTIAL_ROWS;

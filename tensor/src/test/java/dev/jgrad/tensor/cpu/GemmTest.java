@@ -102,6 +102,52 @@ class GemmTest {
     }
 
     /**
+     * A lower-triangle product (attention's causal scores) gives the full product's bits at
+     * every element on or below its diagonal, and leaves C as it was or computed there past it:
+     * diagonals through, above and below the matrix, row counts that end mid-sliver, B^T as the
+     * scores read K, and a pack budget small enough to cut the product into super-blocks (whose
+     * diagonal moves with their corner).
+     */
+    @Test
+    void lowerTriangleProductKeepsEveryElementOnOrBelowItsDiagonal() {
+        SplittableRandom r = new SplittableRandom(17);
+        int[][] shapes = {{64, 64, 32}, {23, 40, 7}, {3, 50, 9}, {70, 45, 20}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            float[] a = random(r, m * k);
+            float[] b = random(r, n * k);                // B^T: column j is row j of b
+            float[] full = new float[m * n];
+            Gemm.sgemmPacked(a, 0, k, 1, b, 0, 1, k, full, 0, n, m, n, k, false);
+            for (int diag : new int[] {-m, -7, 0, 5, 30, n}) {
+                for (int budget : new int[] {Gemm.PACK_BUDGET, 4 * Gemm.MR * Gemm.NR}) {
+                    float[] got = new float[m * n + 2];
+                    java.util.Arrays.fill(got, Float.NaN);
+                    Gemm.sgemmLower(a, 0, k, 1, b, 0, 1, k, got, 1, n, m, n, k, diag, budget);
+                    String at = "m=" + m + " n=" + n + " k=" + k + " diag=" + diag + " budget=" + budget;
+                    assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[m * n + 1]), at + ": wrote outside C");
+                    int computed = 0;
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            float v = got[1 + i * n + j];
+                            if (j <= i + diag) {
+                                assertEquals(full[i * n + j], v, at + " i=" + i + " j=" + j);
+                            } else if (!Float.isNaN(v)) {
+                                assertEquals(full[i * n + j], v, at + " i=" + i + " j=" + j + " (past the diagonal)");
+                                computed++;
+                            }
+                        }
+                    }
+                    if (diag == -m) {
+                        assertEquals(0, computed, at + ": a diagonal above the matrix computes nothing");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * C = bias + A B with the bias written block by block (packed path) or first (the
      * matrix-vector and small-row paths, k = 0) has the bits of the bias copied into C and the
      * product accumulated, for every layout, edge and thread setting.
