@@ -148,11 +148,20 @@ final class Gemm {
                 ALL);
     }
 
+    /** As above, with the pack-buffer bound as a parameter so tests can force super-blocks. */
+    static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                      float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel,
+                      int packBudget) {
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, parallel, packBudget, true, null, 0,
+                ALL);
+    }
+
     /**
      * As {@link #sgemmPacked} writing over C, for products of which only a lower triangle is
-     * used, as attention's scores: C[i, j] is computed where j <= i + diag, and register tiles
-     * wholly past that diagonal are skipped, their part of C left as it was (the tiles across it
-     * are computed whole). A causal 64 x 64 score tile, 5 x 16 register tiles: 34 of 52 computed.
+     * used, as attention's scores: C[i, j] is computed where j <= i + diag; past that diagonal C
+     * may keep what it held. The packed path skips the register tiles wholly past it (those
+     * across it are computed whole; the one- and two-row path computes everything). A causal
+     * 64 x 64 score tile, 5 x 16 register tiles: 34 of 52 computed.
      * Attention at GPT's shape (12 x 4 heads, T = 64, hs = 32), one core, medians of 41
      * alternating rounds against computing whole tiles: forward 758 -> 706 µs, forward + backward
      * 2504 -> 2374 µs (two cores 2038 -> 1880).
@@ -166,14 +175,6 @@ final class Gemm {
     static void sgemmLower(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                            float[] c, int co, int ldc, int m, int n, int k, int diag, int packBudget) {
         sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, false, false, packBudget, false, null, 0, diag);
-    }
-
-    /** As above, with the pack-buffer bound as a parameter so tests can force super-blocks. */
-    static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
-                      float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean parallel,
-                      int packBudget) {
-        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, parallel, packBudget, true, null, 0,
-                ALL);
     }
 
     private static void sgemm(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
