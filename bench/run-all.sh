@@ -42,10 +42,14 @@ PYTORCH_ONLY=gemm PYTORCH_TAG=-gemm bash "$ROOT/bench/pytorch.sh" "$OUT"
 # The scalar twin is the oracle, not a contender: small sizes only (n = 512 takes 0.1 s per product).
 java -jar "$JAR" "GemmBench.scalarTwin" -p shape=64,128,256,512,207,300 -p threads=1,2 -wi 1 -i 3 -w 1 -r 1 \
     -rf json -rff "$OUT/scalar.json"
-java -jar "$JAR" "KernelBench|AttentionBench" -wi 2 -i 4 -w 1 -r 1 -rf json -rff "$OUT/kernels.json"
+# Attention gets ten warmup seconds: its first second runs at 0.25-1 s an operation (the Vector API
+# before C2 has compiled it), then a one-thread fork plateaus at 3.4-3.6 ms for several seconds
+# more before settling at ~2.2 ms; with two, session 21's report read 4.4 ms for it.
+java -jar "$JAR" "KernelBench" -wi 2 -i 4 -w 1 -r 1 -rf json -rff "$OUT/kernels.json"
+java -jar "$JAR" "AttentionBench" -wi 10 -i 4 -w 1 -r 1 -rf json -rff "$OUT/attention.json"
 PYTORCH_ONLY=kernels PYTORCH_TAG=-kernels bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "StepBench|GenerateBench" -wi 3 -i 4 -w 2 -r 2 -rf json -rff "$OUT/steps.json"
 PYTORCH_ONLY=steps,generate PYTORCH_TAG=-steps bash "$ROOT/bench/pytorch.sh" "$OUT"
 java -jar "$JAR" "PeakBench" -p when=end -wi 2 -i 5 -w 1 -r 1 -rf json -rff "$OUT/peak-end.json"
-java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "${GEMM_FILES[@]}" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/steps.json" \
+java -cp "$JAR" dev.jgrad.bench.Report "$OUT" "$OUT/peak-start.json" "$OUT/peak-end.json" "${GEMM_FILES[@]}" "$OUT/scalar.json" "$OUT/kernels.json" "$OUT/attention.json" "$OUT/steps.json" \
     --pytorch "$OUT"/pytorch-*.json
