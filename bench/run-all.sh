@@ -44,7 +44,7 @@ java -jar "$JAR" "GemmBench.scalarTwin" -p shape=64,128,256,512,207,300 -p threa
     -rf json -rff "$OUT/scalar.json"
 # Attention gets ten warmup seconds: its first second runs at 0.25-1 s an operation (the Vector API
 # before C2 has compiled it), then a one-thread fork plateaus at 3.4-3.6 ms for several seconds
-# more before settling at ~2.2 ms; with two, session 21's report read 4.4 ms for it.
+# more before settling at ~2.2 ms; with two warmup seconds session 21's report read 4.4 ms.
 java -jar "$JAR" "KernelBench" -wi 2 -i 4 -w 1 -r 1 -rf json -rff "$OUT/kernels.json"
 java -jar "$JAR" "AttentionBench" -wi 10 -i 4 -w 1 -r 1 -rf json -rff "$OUT/attention.json"
 PYTORCH_ONLY=kernels PYTORCH_TAG=-kernels bash "$ROOT/bench/pytorch.sh" "$OUT"
