@@ -275,11 +275,11 @@ final class FusedKernels {
      * the keys (or query rows) that band can see, skipping the causal mask's zeros, about 3/8 of
      * a diagonal tile's multiply-adds (the products that make scores, q kᵀ and g vᵀ, skip them
      * register tile by register tile instead: {@link Gemm#sgemmLower}). A whole number of the
-     * GEMM's row slivers: with AVX2's
-     * 5-row slivers a band of 16 rows runs four slivers, 20 rows of work (attention forward +
-     * backward at GPT's shape, one thread: 3.28 against 3.05 ms with 4-row slivers); bands of 20
-     * (four a tile, as before) or 15 are within noise of the 4-row build (medians of 41
-     * alternating rounds: 3.34 and 3.44 against 3.52 ms). AVX-512's 12-row slivers keep 16.
+     * GEMM's row slivers: with AVX2's 5-row slivers a band of 16 rows runs four slivers, 20 rows
+     * of work (attention forward + backward at GPT's shape, one thread: 3.28 against 3.05 ms with
+     * 4-row slivers); bands of 20 (four a tile, as before) or 15 are within noise of the 4-row
+     * build (medians of 41 alternating rounds: 3.34 and 3.44 against 3.52 ms). AVX-512's 12-row
+     * slivers keep 16.
      */
     static final int BAND = Gemm.MR == 5 ? 20 : 16;
 

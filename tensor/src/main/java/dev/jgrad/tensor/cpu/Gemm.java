@@ -2,8 +2,6 @@ package dev.jgrad.tensor.cpu;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * demand, each by whichever task claims it first, so tasks sharing a block pack it together and
  * then wait only for slivers still in progress; a packer never waits on anything, so this
  * cannot deadlock, however many threads the pool actually gives us. Packing reads A and B
- * through arbitrary strides, so A x B^T and A^T x B cost no transpose copy, and it zero-pads
- * partial slivers so the micro-kernel never branches. An A with contiguous rows is packed as
- * rows (a copy; row micro-kernels read it), any other A k-major (MR values per k).
+ * through arbitrary strides, so A x B^T and A^T x B cost no transpose copy ({@link GemmPacking}),
+ * and pads partial slivers so the micro-kernel never branches. An A with contiguous rows is
+ * packed as rows (a copy; row micro-kernels read it), any other A k-major (MR values per k).
  *
  * <p>Summation order is fixed: every C element is one FMA chain over k in ascending order (a
  * later slab's accumulators start from what the earlier slab left in C), computed by exactly one
@@ -42,15 +40,6 @@ final class Gemm {
      */
     static final int MR = L >= 16 ? 12 : 5;
     static final int NR = 2 * L;
-    /** The first MR lanes: one k-step of a k-major A sliver. */
-    private static final VectorMask<Float> SLIVER = S.indexInRange(0, MR);
-    /** Lane l to lane l ^ d, and the lanes whose bit d is set: the stages of {@link #packTransposed8}. */
-    private static final VectorShuffle<Float> SWAP1 = L == 8 ? VectorShuffle.fromValues(S, 1, 0, 3, 2, 5, 4, 7, 6) : null;
-    private static final VectorShuffle<Float> SWAP2 = L == 8 ? VectorShuffle.fromValues(S, 2, 3, 0, 1, 6, 7, 4, 5) : null;
-    private static final VectorShuffle<Float> SWAP4 = L == 8 ? VectorShuffle.fromValues(S, 4, 5, 6, 7, 0, 1, 2, 3) : null;
-    private static final VectorMask<Float> BIT1 = L == 8 ? VectorMask.fromLong(S, 0b10101010) : null;
-    private static final VectorMask<Float> BIT2 = L == 8 ? VectorMask.fromLong(S, 0b11001100) : null;
-    private static final VectorMask<Float> BIT4 = L == 8 ? VectorMask.fromLong(S, 0b11110000) : null;
     /** k-slab: one packed B sliver (KC x NR) stays in L1 while the A slivers stream past. */
     static final int KC = 256;
     /** Rows of one task: its packed A block (MC x KC) stays in L2. */
@@ -309,9 +298,11 @@ final class Gemm {
                             int i = (x - q * aSlivers) * MR;
                             int dst = aSlab + i * (rowsA ? KC : kc);
                             if (rowsA) {
-                                packRows(a, ao + i * sam + pc, sam, Math.min(MR, r1 - i), kc, pa, dst);
+                                GemmPacking.packRows(a, ao + i * sam + pc, sam, Math.min(MR, r1 - i), kc, pa,
+                                        dst);
                             } else {
-                                packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, r1 - i), kc, pa, dst);
+                                GemmPacking.packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, r1 - i), kc,
+                                        pa, dst);
                             }
                             packing.done(true, x);
                         }
@@ -319,7 +310,8 @@ final class Gemm {
                     for (int x = q * bSlivers + s0; x < q * bSlivers + s1; x++) {
                         if (packing.claim(false, x)) {
                             int j = (x - q * bSlivers) * NR;
-                            packB(b, bo + j * sbn + pc * sbk, sbk, sbn, Math.min(NR, n - j), kc, pb, bSlab + j * kc);
+                            GemmPacking.packB(b, bo + j * sbn + pc * sbk, sbk, sbn, Math.min(NR, n - j), kc, pb,
+                                    bSlab + j * kc);
                             packing.done(false, x);
                         }
                     }
@@ -549,9 +541,10 @@ final class Gemm {
             int aSlab = pc * aSlivers * MR;
             for (int i = 0; i < m; i += MR) {
                 if (rowsA) {
-                    packRows(a, ao + i * sam + pc, sam, Math.min(MR, m - i), kc, pa, aSlab + i * KC);
+                    GemmPacking.packRows(a, ao + i * sam + pc, sam, Math.min(MR, m - i), kc, pa, aSlab + i * KC);
                 } else {
-                    packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, m - i), kc, pa, aSlab + i * kc);
+                    GemmPacking.packA(a, ao + i * sam + pc * sak, sam, sak, Math.min(MR, m - i), kc, pa,
+                            aSlab + i * kc);
                 }
             }
         }
@@ -577,7 +570,7 @@ final class Gemm {
 
     /**
      * One task and slab: rows [r0, r1) of packed A against packed B slivers [s0, s1). aStride is
-     * {@link #KC} when A was packed by {@link #packRows}, 0 when by {@link #packA} (k-major).
+     * {@link #KC} when A was packed by {@link GemmPacking#packRows}, 0 when by {@link GemmPacking#packA} (k-major).
      * Tiles wholly past the diagonal (every column j > row i + diag) are skipped; {@link #ALL}
      * skips none.
      */
@@ -621,221 +614,6 @@ final class Gemm {
                     for (int r = 0; r < rows; r++) {
                         System.arraycopy(edge, r * NR, c, cp + r * ldc, cols);
                     }
-                }
-            }
-        }
-    }
-
-    /**
-     * A rows [0, rows) x k [0, kc), each row contiguous, into one sliver of MR rows at a stride of
-     * {@link #KC} (zero rows past rows). A plain copy: the k-major layout of {@link #packA} needs
-     * a scalar transpose here, which cost about a fifth of 768 x 128 x 128 (JFR, one core), and
-     * the stride is a constant so the row micro-kernels address all MR rows from one register.
-     */
-    static void packRows(float[] a, int base, int sam, int rows, int kc, float[] pa, int out) {
-        int r = 0;
-        for (; r < rows; r++) {
-            System.arraycopy(a, base + r * sam, pa, out + r * KC, kc);
-        }
-        for (; r < MR; r++) {
-            java.util.Arrays.fill(pa, out + r * KC, out + r * KC + kc, 0f);
-        }
-    }
-
-    /** A rows [0, rows) x k [0, kc) into one k-major sliver: for each p, MR values (zero past rows). */
-    static void packA(float[] a, int base, int sam, int sak, int rows, int kc, float[] pa, int out) {
-        if (rows == MR && sam == 1 && L > MR && L < 16) {
-            // A^T x B (a weight gradient): the MR values of each p lie side by side. One unmasked
-            // vector per p, each store's lanes past MR overwritten by the next p's store, the
-            // last p (which would stray into the neighbouring sliver, maybe another thread's)
-            // and any load past the end of a by the scalar loop below. Masked loads and stores
-            // are slow on AVX2: they made this loop 6% of a GPT step on a Zen 3 core.
-            int fit = a.length - L - base; // p <= fit / sak keeps a load inside a
-            int whole = fit < 0 || sak <= 0 ? 0 : (int) Math.min(kc - 1L, fit / sak + 1L);
-            for (int p = 0; p < whole; p++) {
-                FloatVector.fromArray(S, a, base + p * sak).intoArray(pa, out + p * MR);
-            }
-            for (int p = whole; p < kc; p++) {
-                for (int r = 0; r < MR; r++) {
-                    pa[out + p * MR + r] = a[base + p * sak + r];
-                }
-            }
-            return;
-        }
-        if (rows == MR && sam == 1 && L >= MR) {
-            // As above on AVX-512 (MR = 12). Masked, so no lane strays into the neighbouring
-            // sliver, which another thread may be packing.
-            for (int p = 0; p < kc; p++) {
-                FloatVector.fromArray(S, a, base + p * sak, SLIVER).intoArray(pa, out + p * MR, SLIVER);
-            }
-            return;
-        }
-        for (int p = 0; p < kc; p++) {
-            int src = base + p * sak;
-            int dst = out + p * MR;
-            int r = 0;
-            for (; r < rows; r++) {
-                pa[dst + r] = a[src + r * sam];
-            }
-            for (; r < MR; r++) {
-                pa[dst + r] = 0f;
-            }
-        }
-    }
-
-    /**
-     * B k [0, kc) x columns [0, cols) into one sliver: for each p, NR values, zero past cols (or,
-     * from {@link #packTransposed8}, copies of a real column: never stored, see {@link #block}).
-     */
-    static void packB(float[] b, int base, int sbk, int sbn, int cols, int kc, float[] pb, int out) {
-        if (cols == NR && sbn == 1) {
-            for (int p = 0; p < kc; p++) {
-                int src = base + p * sbk;
-                int dst = out + p * NR;
-                FloatVector.fromArray(S, b, src).intoArray(pb, dst);
-                FloatVector.fromArray(S, b, src + L).intoArray(pb, dst + L);
-            }
-            return;
-        }
-        if (sbn == 1) {
-            // A partial sliver (n = 30 leaves 14 columns): masked loads, so the lanes past cols
-            // come in as zeros and nothing past B's last column is read. The scalar copy below
-            // was a fifth of a 32 x 30 x 200 product (the MLP's input gradient; JFR, one core).
-            VectorMask<Float> lo = S.indexInRange(0, cols);
-            VectorMask<Float> hi = S.indexInRange(L, cols);
-            for (int p = 0; p < kc; p++) {
-                int src = base + p * sbk;
-                int dst = out + p * NR;
-                FloatVector.fromArray(S, b, src, lo).intoArray(pb, dst);
-                FloatVector.fromArray(S, b, src + L, hi).intoArray(pb, dst + L);
-            }
-            return;
-        }
-        if (sbk == 1 && cols == NR && L >= 16) {
-            // B is a transposed row-major matrix (A x W^T): gather each k's NR values. On the
-            // Intel AVX-512 machine gathers beat copyColumns (32 x 1536 x 384, A x B^T:
-            // 42 -> 57 GFLOP/s; 39 -> 48 at 256 bits), on a Zen 3 core they lose to it (a 16-wide
-            // sliver of B^T, 128-768 deep: 0.55-0.60 against 0.37-0.43 ns a float).
-            int[] index = new int[NR];
-            for (int q = 0; q < NR; q++) {
-                index[q] = q * sbn;
-            }
-            for (int p = 0; p < kc; p++) {
-                int dst = out + p * NR;
-                FloatVector.fromArray(S, b, base + p, index, 0).intoArray(pb, dst);
-                FloatVector.fromArray(S, b, base + p, index, L).intoArray(pb, dst + L);
-            }
-            return;
-        }
-        if (sbk == 1 && L == 8) {
-            packTransposed8(b, base, sbn, cols, kc, pb, out);
-            return;
-        }
-        if (sbk == 1) {
-            copyColumns(b, base, sbn, cols, 0, NR, kc, pb, out);
-            return;
-        }
-        for (int p = 0; p < kc; p++) {
-            int src = base + p * sbk;
-            int dst = out + p * NR;
-            int q = 0;
-            for (; q < cols; q++) {
-                pb[dst + q] = b[src + q * sbn];
-            }
-            for (; q < NR; q++) {
-                pb[dst + q] = 0f;
-            }
-        }
-    }
-
-    /**
-     * {@link #packB} for a B^T with contiguous rows (A x W^T: B's column q is W's row q) on
-     * 8-lane vectors. Eight columns x eight k are loaded as eight vectors (one per column) and
-     * transposed in registers in three butterfly stages: at stage d, element (column c, lane l)
-     * trades places with (c ^ d, l ^ d) wherever bit d of c and of l differ, which after d = 4,
-     * 2, 1 leaves vector l holding k-step l of all eight columns. Each trade is one lane
-     * permutation and one blend. A k remainder is one more group of eight ending at kc, which
-     * rewrites the steps it shares with the group before with the same values; a group with
-     * fewer than eight real columns loads its last real column again in their place, so the
-     * sliver's columns past {@code cols} repeat it instead of holding zeros (the kernels' results
-     * in those columns are never stored; see {@link #block}). Only slivers less than eight deep
-     * and groups wholly past cols go through copyColumns. One Zen 3 core, 16-column slivers of
-     * W^T: 0.26-0.29 ns a float at 128-768 deep, against 0.38-1.3 for the scalar copy. The last
-     * group of k and the repeated columns, against copyColumns for those (medians of 21
-     * alternating rounds): 16 columns 30 deep (the MLP's hidden layer) 195 -> 130 ns a sliver,
-     * 11 columns 200 deep (its output layer's last) 925 -> 719 ns.
-     */
-    private static void packTransposed8(float[] b, int base, int sbn, int cols, int kc, float[] pb, int out) {
-        int last = kc - 8;                      // the last group of k steps starts here
-        for (int g = 0; g < NR; g += 8) {
-            int real = Math.min(8, cols - g);   // W's rows (B's columns) in this group
-            if (real <= 0 || last < 0) {
-                copyColumns(b, base, sbn, cols, g, g + 8, kc, pb, out);
-                continue;
-            }
-            int w0 = base + g * sbn;
-            int w1 = w0 + Math.min(1, real - 1) * sbn;
-            int w2 = w0 + Math.min(2, real - 1) * sbn;
-            int w3 = w0 + Math.min(3, real - 1) * sbn;
-            int w4 = w0 + Math.min(4, real - 1) * sbn;
-            int w5 = w0 + Math.min(5, real - 1) * sbn;
-            int w6 = w0 + Math.min(6, real - 1) * sbn;
-            int w7 = w0 + Math.min(7, real - 1) * sbn;
-            for (int p = 0; p <= last; p = p == last ? kc : Math.min(p + 8, last)) {
-                FloatVector r0 = FloatVector.fromArray(S, b, w0 + p);
-                FloatVector r1 = FloatVector.fromArray(S, b, w1 + p);
-                FloatVector r2 = FloatVector.fromArray(S, b, w2 + p);
-                FloatVector r3 = FloatVector.fromArray(S, b, w3 + p);
-                FloatVector r4 = FloatVector.fromArray(S, b, w4 + p);
-                FloatVector r5 = FloatVector.fromArray(S, b, w5 + p);
-                FloatVector r6 = FloatVector.fromArray(S, b, w6 + p);
-                FloatVector r7 = FloatVector.fromArray(S, b, w7 + p);
-                FloatVector t0 = r0.blend(r4.rearrange(SWAP4), BIT4);
-                FloatVector t4 = r0.rearrange(SWAP4).blend(r4, BIT4);
-                FloatVector t1 = r1.blend(r5.rearrange(SWAP4), BIT4);
-                FloatVector t5 = r1.rearrange(SWAP4).blend(r5, BIT4);
-                FloatVector t2 = r2.blend(r6.rearrange(SWAP4), BIT4);
-                FloatVector t6 = r2.rearrange(SWAP4).blend(r6, BIT4);
-                FloatVector t3 = r3.blend(r7.rearrange(SWAP4), BIT4);
-                FloatVector t7 = r3.rearrange(SWAP4).blend(r7, BIT4);
-                FloatVector u0 = t0.blend(t2.rearrange(SWAP2), BIT2);
-                FloatVector u2 = t0.rearrange(SWAP2).blend(t2, BIT2);
-                FloatVector u1 = t1.blend(t3.rearrange(SWAP2), BIT2);
-                FloatVector u3 = t1.rearrange(SWAP2).blend(t3, BIT2);
-                FloatVector u4 = t4.blend(t6.rearrange(SWAP2), BIT2);
-                FloatVector u6 = t4.rearrange(SWAP2).blend(t6, BIT2);
-                FloatVector u5 = t5.blend(t7.rearrange(SWAP2), BIT2);
-                FloatVector u7 = t5.rearrange(SWAP2).blend(t7, BIT2);
-                int dst = out + p * NR + g;
-                u0.blend(u1.rearrange(SWAP1), BIT1).intoArray(pb, dst);
-                u0.rearrange(SWAP1).blend(u1, BIT1).intoArray(pb, dst + NR);
-                u2.blend(u3.rearrange(SWAP1), BIT1).intoArray(pb, dst + 2 * NR);
-                u2.rearrange(SWAP1).blend(u3, BIT1).intoArray(pb, dst + 3 * NR);
-                u4.blend(u5.rearrange(SWAP1), BIT1).intoArray(pb, dst + 4 * NR);
-                u4.rearrange(SWAP1).blend(u5, BIT1).intoArray(pb, dst + 5 * NR);
-                u6.blend(u7.rearrange(SWAP1), BIT1).intoArray(pb, dst + 6 * NR);
-                u6.rearrange(SWAP1).blend(u7, BIT1).intoArray(pb, dst + 7 * NR);
-            }
-        }
-    }
-
-    /**
-     * The scalar form of {@link #packB} for a B^T with contiguous rows: sliver columns [q0, q1)
-     * over k [0, kc), each column read contiguously from W's row (zeros past {@code cols}). Two
-     * columns at a time were no faster (0.36 against 0.37 ns a float on a Zen 3 core), four
-     * slower (0.46).
-     */
-    private static void copyColumns(float[] b, int base, int sbn, int cols, int q0, int q1, int kc, float[] pb,
-                                    int out) {
-        for (int q = q0; q < q1; q++) {
-            if (q < cols) {
-                int src = base + q * sbn;
-                for (int p = 0; p < kc; p++) {
-                    pb[out + p * NR + q] = b[src + p];
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    pb[out + p * NR + q] = 0f;
                 }
             }
         }

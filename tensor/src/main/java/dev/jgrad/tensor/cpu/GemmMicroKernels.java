@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The register-tile micro-kernels of {@link Gemm}: one packed A sliver ({@link Gemm#MR} rows)
  * times one packed B sliver ({@link Gemm#NR} columns) over kc steps of k, all MR x NR sums held
  * in vector registers and added into (or written over) the C tile at the end. A sliver packed
- * as rows ({@link Gemm#packRows}) has its MR rows {@link Gemm#KC} floats apart; a k-major sliver
- * ({@link Gemm#packA}) has the MR values of each k side by side.
+ * as rows ({@link GemmPacking#packRows}) has its MR rows {@link Gemm#KC} floats apart; a k-major
+ * sliver ({@link GemmPacking#packA}) has the MR values of each k side by side.
  */
 final class GemmMicroKernels {
     private static final VectorSpecies<Float> S = SimdKernels.S;

@@ -82,7 +82,7 @@ class GemmTest {
                 float[] b = random(r, 3 + cols * sbn);
                 float[] got = new float[kc * Gemm.NR + 4];
                 java.util.Arrays.fill(got, Float.NaN);
-                Gemm.packB(b, 3, 1, sbn, cols, kc, got, 2);
+                GemmPacking.packB(b, 3, 1, sbn, cols, kc, got, 2);
                 String at = "cols=" + cols + " kc=" + kc;
                 assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[1]), at + ": wrote before the sliver");
                 assertTrue(Float.isNaN(got[got.length - 2]) && Float.isNaN(got[got.length - 1]),
