@@ -64,10 +64,13 @@ final class Gemm {
     /** At most this many rows (and whole vectors of columns) take the unpacked kernel. */
     static final int SMALL_M = 64;
     /**
-     * Below this many multiply-adds one thread does the whole product: measured on two cores,
-     * 64^3 and 128^3 ran slower on two threads than on one, 256^3 and 768 x 128 x 384 faster.
+     * Below this many multiply-adds one thread does the whole product. On two cores, with the
+     * pool's workers spinning between loops (session 21), 128^3 (2^21) runs 51.0 -> 34.5 µs on
+     * two threads against 2^22 here, while 64^3 (2^18) would run 16% slower than on one
+     * ({@code ./jgrad bench-ab}, 21 alternating rounds; 256^3, the batched 48 x 256 x 64 x 64 and
+     * the training steps unchanged). Sessions 4-21 used 2^22, when waking a parked worker cost more.
      */
-    static final long PARALLEL_MIN = 1L << 22;
+    static final long PARALLEL_MIN = 1L << 20;
     /** Matrix-vector products are split across threads from this many multiply-adds (~2 µs of work). */
     static final long GEMV_PARALLEL_MIN = 1L << 15;
 
