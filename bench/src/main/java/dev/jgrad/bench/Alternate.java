@@ -30,8 +30,9 @@ import java.util.Map;
  * </pre>
  *
  * A benchmark here is a class with {@code @Param} fields, {@code @Setup} and {@code @TearDown}
- * methods and no-argument {@code @Benchmark} methods (all of ours); the runner sets the named
- * fields, calls the setups once, then in every round calls the method until {@code -time}
+ * methods and no-argument {@code @Benchmark} methods (all of ours); the runner sets every
+ * {@code @Param} field (to the value given with {@code -p}, else to the annotation's value when
+ * it lists only one, else it stops and asks for one), calls the setups once, then in every round calls the method until {@code -time}
  * seconds have passed and records the time per call. {@code -warmup} rounds come first and are
  * not counted. It prints each build's median and fastest round, and the median over rounds of
  * its time divided by the first build's in the same round ("/ first, median"), which a slow
@@ -117,11 +118,25 @@ public final class Alternate {
             state = c.getDeclaredConstructor().newInstance();
             for (Map.Entry<String, String> p : plan.params().entrySet()) {
                 Field f = field(c, p.getKey());
-                if (f == null || !annotated(f.getAnnotations(), "Param")) {
+                if (f == null || param(f) == null) {
                     throw new IllegalArgumentException("bench-ab: " + c.getSimpleName() + " has no @Param " + p.getKey());
                 }
-                f.setAccessible(true);
-                f.set(state, convert(f.getType(), p.getValue()));
+            }
+            // Every @Param gets a value, as under JMH: the one given, else the annotation's only one.
+            for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+                for (Field f : k.getDeclaredFields()) {
+                    String[] values = param(f);
+                    if (values == null) {
+                        continue;
+                    }
+                    String v = plan.params().get(f.getName());
+                    if (v == null && values.length != 1) {
+                        throw new IllegalArgumentException("bench-ab: " + c.getSimpleName() + " needs -p " + f.getName()
+                                + "=... (one of " + String.join(", ", values) + ")");
+                    }
+                    f.setAccessible(true);
+                    f.set(state, convert(f.getType(), v != null ? v : values[0]));
+                }
             }
             method = c.getMethod(plan.method());
             if (method.getParameterCount() != 0 || !annotated(method.getAnnotations(), "Benchmark")) {
@@ -144,6 +159,13 @@ public final class Alternate {
 
         Class<?> benchmarkClass() {
             return state.getClass();
+        }
+
+        /** The value a field of this build's benchmark holds (for tests). */
+        Object value(String fieldName) throws ReflectiveOperationException {
+            Field f = field(state.getClass(), fieldName);
+            f.setAccessible(true);
+            return f.get(state);
         }
 
         /** Calls the benchmark until {@code seconds} have passed; returns nanoseconds per call. */
@@ -179,6 +201,16 @@ public final class Alternate {
                     if (f.getName().equals(name)) {
                         return f;
                     }
+                }
+            }
+            return null;
+        }
+
+        /** The values of f's {@code @Param} annotation, or null when it has none. */
+        private static String[] param(Field f) throws ReflectiveOperationException {
+            for (Annotation a : f.getAnnotations()) {
+                if (a.annotationType().getName().equals(JMH + "Param")) {
+                    return (String[]) a.annotationType().getMethod("value").invoke(a);
                 }
             }
             return null;

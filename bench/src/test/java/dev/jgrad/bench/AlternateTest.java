@@ -84,9 +84,24 @@ class AlternateTest {
         Alternate.Plan noParam = new Alternate.Plan(List.of(), "PeakBench", "fmaLoop", Map.of("shape", "512"), 1, 0.01, 0);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Alternate.Subject("a", ownClasspath(), noParam))
                 .getMessage().contains("PeakBench has no @Param shape"));
-        Alternate.Plan notBench = new Alternate.Plan(List.of(), "PeakBench", "setup", Map.of(), 1, 0.01, 0);
+        Alternate.Plan notBench = new Alternate.Plan(List.of(), "PeakBench", "setup", Map.of("threads", "1"), 1, 0.01, 0);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Alternate.Subject("a", ownClasspath(), notBench))
                 .getMessage().contains("PeakBench.setup is not a no-argument @Benchmark method"));
+    }
+
+    @Test
+    void parametersNotGivenTakeTheAnnotationsOnlyValueOrMustBeGiven() throws Exception {
+        // KernelBench's simd is @Param({"true"}): left unset, a boolean field would read false
+        // and the benchmark would time the scalar twins.
+        Alternate.Plan kernels = new Alternate.Plan(List.of(), "KernelBench", "softmax",
+                Map.of("shape", "768x65", "threads", "1"), 1, 0.01, 0);
+        try (Alternate.Subject k = new Alternate.Subject("k", ownClasspath(), kernels)) {
+            assertEquals(Boolean.TRUE, k.value("simd"));
+            assertEquals("768x65", k.value("shape"));
+        }
+        Alternate.Plan peak = new Alternate.Plan(List.of(), "PeakBench", "fmaLoop", Map.of(), 1, 0.01, 0);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Alternate.Subject("a", ownClasspath(), peak))
+                .getMessage().contains("PeakBench needs -p threads=... (one of 1, 2)"));
     }
 
     @Test
