@@ -435,6 +435,52 @@ class GemmTest {
     }
 
     /**
+     * Row tasks tile [0, m) on sliver boundaries; split across threads, the last blocks (one per
+     * thread, the remainder included) come in halves, so a loop ends on small tasks.
+     */
+    @Test
+    void rowTasksCoverEveryRowAndEndInHalves() {
+        int before = Parallel.threads();
+        try {
+            for (int threads = 1; threads <= 3; threads++) {
+                Parallel.setThreads(threads);
+                for (int mc : new int[] {4 * Gemm.MR, Gemm.MC}) {
+                    for (int m : new int[] {1, Gemm.MR, mc - 1, mc, mc + 1, 2 * mc, 768, 3 * mc + 2 * Gemm.MR + 3}) {
+                        for (boolean par : new boolean[] {false, true}) {
+                            int[] b = Gemm.rowBounds(m, mc, par);
+                            String what = "m " + m + ", mc " + mc + ", threads " + threads + ", parallel " + par;
+                            assertEquals(0, b[0], what);
+                            assertEquals(m, b[b.length - 1], what);
+                            int blocks = (m + mc - 1) / mc;
+                            int split = par ? Math.min(threads, blocks - 1) : 0;
+                            for (int i = 1; i < b.length; i++) {
+                                assertTrue(b[i] > b[i - 1], what + ": empty task at " + i);
+                                assertTrue(b[i] - b[i - 1] <= mc, what);
+                                if (i < b.length - 1) {
+                                    assertEquals(0, b[i] % Gemm.MR, what + ": a task starts inside a sliver");
+                                }
+                            }
+                            int halves = 0;
+                            for (int i = 1; i < b.length; i++) {
+                                if (b[i - 1] % mc != 0 || (b[i] % mc != 0 && b[i] != m)) {
+                                    halves++;
+                                }
+                            }
+                            // Each split block becomes two tasks, except a remainder too short to halve.
+                            assertTrue(b.length - 1 - blocks <= split && halves <= 2 * split, what);
+                            if (split > 0 && m - (blocks - 1) * mc > Gemm.MR) {
+                                assertEquals(blocks + split, b.length - 1, what);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /**
      * Few rows and enough work to go parallel: one thread takes the unpacked small-row kernel,
      * two or three the packed one, and both must sum every element in the same order (k spans
      * several slabs, n ends in a single vector, C is a strided slice accumulated into).
