@@ -114,7 +114,12 @@ public final class Alternate {
             // The platform loader as parent: jgrad's classes come from this build's jar alone.
             loader = new URLClassLoader(classpath, ClassLoader.getPlatformClassLoader());
             String cls = plan.benchmark().contains(".") ? plan.benchmark() : "dev.jgrad.bench." + plan.benchmark();
-            Class<?> c = Class.forName(cls, true, loader);
+            Class<?> c;
+            try {
+                c = Class.forName(cls, true, loader);
+            } catch (ClassNotFoundException e) {
+                throw new IllegalArgumentException("bench-ab: " + name + " has no class " + cls);
+            }
             state = c.getDeclaredConstructor().newInstance();
             for (Map.Entry<String, String> p : plan.params().entrySet()) {
                 Field f = field(c, p.getKey());
@@ -138,8 +143,14 @@ public final class Alternate {
                     f.set(state, convert(f.getType(), v != null ? v : values[0]));
                 }
             }
-            method = c.getMethod(plan.method());
-            if (method.getParameterCount() != 0 || !annotated(method.getAnnotations(), "Benchmark")) {
+            Method m0 = null;
+            for (Method m : c.getMethods()) {
+                if (m.getName().equals(plan.method()) && m.getParameterCount() == 0) {
+                    m0 = m;
+                }
+            }
+            method = m0;
+            if (method == null || !annotated(method.getAnnotations(), "Benchmark")) {
                 throw new IllegalArgumentException("bench-ab: " + c.getSimpleName() + "." + plan.method()
                         + " is not a no-argument @Benchmark method");
             }
@@ -285,6 +296,15 @@ public final class Alternate {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            compare(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void compare(String[] args) throws Exception {
         Plan plan = Plan.parse(args);
         List<Subject> subjects = new ArrayList<>();
         List<String> names = new ArrayList<>();

@@ -87,6 +87,12 @@ class AlternateTest {
         Alternate.Plan notBench = new Alternate.Plan(List.of(), "PeakBench", "setup", Map.of("threads", "1"), 1, 0.01, 0);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Alternate.Subject("a", ownClasspath(), notBench))
                 .getMessage().contains("PeakBench.setup is not a no-argument @Benchmark method"));
+        Alternate.Plan noMethod = new Alternate.Plan(List.of(), "PeakBench", "fma", Map.of("threads", "1"), 1, 0.01, 0);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Alternate.Subject("a", ownClasspath(), noMethod))
+                .getMessage().contains("PeakBench.fma is not a no-argument @Benchmark method"));
+        Alternate.Plan noClass = new Alternate.Plan(List.of(), "PeekBench", "fmaLoop", Map.of(), 1, 0.01, 0);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new Alternate.Subject("a", ownClasspath(), noClass))
+                .getMessage().contains("a has no class dev.jgrad.bench.PeekBench"));
     }
 
     @Test
