@@ -74,17 +74,7 @@ final class GemmPacking {
             }
             return;
         }
-        for (int p = 0; p < kc; p++) {
-            int src = base + p * sak;
-            int dst = out + p * MR;
-            int r = 0;
-            for (; r < rows; r++) {
-                pa[dst + r] = a[src + r * sam];
-            }
-            for (; r < MR; r++) {
-                pa[dst + r] = 0f;
-            }
-        }
+        copySliver(a, base, sak, sam, rows, MR, kc, pa, out);
     }
 
     /**
@@ -139,15 +129,25 @@ final class GemmPacking {
             copyColumns(b, base, sbn, cols, 0, NR, kc, pb, out);
             return;
         }
+        copySliver(b, base, sbk, sbn, cols, NR, kc, pb, out);
+    }
+
+    /**
+     * The scalar packing both operands fall back to: for each k-step p in [0, kc), {@code count}
+     * values {@code across} apart from {@code src + p * along}, then zeros up to {@code width}
+     * (MR for an A sliver, whose rows run across; NR for a B sliver, whose columns do).
+     */
+    private static void copySliver(float[] src, int base, int along, int across, int count, int width, int kc,
+                                   float[] dst, int out) {
         for (int p = 0; p < kc; p++) {
-            int src = base + p * sbk;
-            int dst = out + p * NR;
-            int q = 0;
-            for (; q < cols; q++) {
-                pb[dst + q] = b[src + q * sbn];
+            int from = base + p * along;
+            int to = out + p * width;
+            int i = 0;
+            for (; i < count; i++) {
+                dst[to + i] = src[from + i * across];
             }
-            for (; q < NR; q++) {
-                pb[dst + q] = 0f;
+            for (; i < width; i++) {
+                dst[to + i] = 0f;
             }
         }
     }
