@@ -514,16 +514,21 @@ public final class SimdKernels {
      * from x at off + r n into out at oo + r n, the softmax multiplied by {@code scale} (cross-
      * entropy's gradient folds its 1/N in here, sparing a pass over the logits; 1 leaves softmax's
      * bits as they are; log-softmax must pass 1), and its logsumexp into lse[lo + r] when lse is
-     * not null (cross-entropy's loss needs it; a row's Math.log was a fifth of a 64-column row's
-     * time, so plain softmax skips it). Each row is computed on its own, exactly as alone; the
-     * loop only finds the next row's maximum before finishing this one, so that reduction runs
-     * while this row's sum of exps is still in flight (one row at a time left both chains of
+     * not null (cross-entropy's loss needs it). Each row is computed on its own, exactly as alone;
+     * the loop only finds the next row's maximum before finishing this one, so that reduction
+     * runs while this row's sum of exps is still in flight (one row at a time left both chains of
      * dependent reductions exposed: 3072 x 64 into an existing array 375 -> 331 µs, one Zen 3
      * core). One call site each for shiftMax and expSum, as before: a second copy of either
-     * pushes this compile unit over C2's node budget.
+     * pushes this compile unit over C2's node budget. A softmax's logsumexps wait for L rows and
+     * take their logs as one vector ({@link #logNormal}; unused lanes hold log 1, so a row's bits
+     * do not depend on its neighbours): a Math.log a row was 28 of 229 µs at 3072 x 64. Log-
+     * softmax needs its row's log before its last pass and keeps Math.log.
      */
     public static void softmaxRows(float[] x, int off, float[] out, int oo, int rows, int n, boolean log,
                                    float scale, float[] lse, int lo) {
+        // rows waiting for their logsumexp: maxima in the first L slots, sums in the next L
+        float[] pending = lse != null && !log ? new float[2 * L] : null;
+        int waiting = 0;
         float next = 0f;
         for (int r = 0; r <= rows; r++) {
             float m = next;
@@ -535,16 +540,69 @@ public final class SimdKernels {
                 next = shiftMax(x, off + r * n, n);
             }
             if (r > 0) {
-                finishRow(x, off + (r - 1) * n, out, oo + (r - 1) * n, n, log, m, s, scale, lse, lo + r - 1);
+                finishRow(x, off + (r - 1) * n, out, oo + (r - 1) * n, n, log, m, s, scale, log ? lse : null,
+                        lo + r - 1);
+                if (pending != null) {
+                    pending[waiting] = m;
+                    pending[L + waiting] = s;
+                    if (++waiting == L) {
+                        logsumexps(pending, waiting, lse, lo + r - L);
+                        waiting = 0;
+                    }
+                }
             }
+        }
+        if (waiting > 0) {
+            logsumexps(pending, waiting, lse, lo + rows - waiting);
         }
     }
 
-    /** The last pass of a softmax row: times scale / (the sum of exps), or minus the logsumexp. */
+    /** lse[at + j] = m + log(sum) for the first count rows waiting in pending. */
+    private static void logsumexps(float[] pending, int count, float[] lse, int at) {
+        for (int j = count; j < L; j++) {
+            pending[j] = 0f;
+            pending[L + j] = 1f;
+        }
+        FloatVector m = FloatVector.fromArray(S, pending, 0);
+        FloatVector s = FloatVector.fromArray(S, pending, L);
+        m.add(logNormal(s)).intoArray(lse, at, S.indexInRange(0, count));
+    }
+
+    /**
+     * Natural log of positive normal floats (a softmax row's sum of exps is at least 1, its
+     * largest term being exactly 1); NaN gives NaN. s = 2^k f with f in [sqrt(1/2), sqrt(2)) and
+     * u = f - 1 (exact); log(1 + u) = 2 atanh(z) with z = u / (2 + u), |z| <= 0.172, written as
+     * u - u^2/2 + z (u^2/2 + R) so that the large term u is exact and only a correction rounds;
+     * R = 2z^2/3 + 2z^4/5 + 2z^6/7 + 2z^8/9 is the atanh series (the next term is 2e-9 of the
+     * result); k ln 2 in two parts, the first exact for any exponent. At most 0.86 ulp from the
+     * correctly rounded log over 26 million random normal floats and the edges (SimdTwinTest).
+     */
+    static FloatVector logNormal(FloatVector s) {
+        IntVector ix = s.reinterpretAsInts().sub(SQRT_HALF_BITS);
+        FloatVector k = ix.lanewise(VectorOperators.ASHR, 23).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        FloatVector u = ix.and(0x007fffff).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+        FloatVector z = u.div(u.add(2f));
+        FloatVector z2 = z.mul(z);
+        FloatVector z4 = z2.mul(z2);
+        FloatVector r = z2.mul(z4.fma(z2.fma(2f / 9, 2f / 7), z2.fma(2f / 5, 2f / 3)));
+        FloatVector h = u.mul(u).mul(0.5f);
+        FloatVector c = z.fma(h.add(r), k.mul(LN2_LO));
+        return k.mul(LN2_HI).sub(h.sub(c).sub(u)).blend(s, s.compare(VectorOperators.NE, s));
+    }
+
+    private static final int SQRT_HALF_BITS = Float.floatToRawIntBits((float) Math.sqrt(0.5));
+    // ln 2 = LN2_HI + LN2_LO, LN2_HI with 12 significant bits so that k LN2_HI is exact
+    private static final float LN2_HI = Float.intBitsToFloat(Float.floatToRawIntBits((float) Math.log(2)) & 0xfffff000);
+    private static final float LN2_LO = (float) (Math.log(2) - LN2_HI);
+
+    /**
+     * The last pass of a softmax row: times scale / (the sum of exps), or minus the logsumexp
+     * (log-softmax, which also stores it to lse[at] when lse is not null).
+     */
     private static void finishRow(float[] x, int off, float[] out, int oo, int n, boolean log, float m, float s,
                                   float scale, float[] lse, int at) {
         int bound = S.loopBound(n);
-        float logSum = log || lse != null ? m + (float) Math.log(s) : Float.NaN;
+        float logSum = log ? m + (float) Math.log(s) : Float.NaN;
         if (lse != null) {
             lse[at] = logSum;
         }
