@@ -8,17 +8,28 @@ import org.junit.jupiter.api.Test;
 class FmaPeakTest {
     @Test
     void runsOneIterationPerTwelveChainsOfFmas() {
-        int chains = FmaPeak.FLOPS_PER_ITERATION / 2;   // 12 chains x lanes, all with the same value
-        for (int iterations : new int[] {0, 1, 7, 1000}) {
+        int lanes = FmaPeak.FLOPS_PER_ITERATION / 2;   // 12 chains x lanes, all with the same value
+        // The last count runs past the point where a lane stops growing (2^13, reached after
+        // 2^24 - 2^11 iterations), which must hold it there rather than let it run on or round away.
+        for (int iterations : new int[] {0, 1, 7, 1000, (1 << 24) + 1000}) {
             float a = 1f;
             for (int i = 0; i < iterations; i++) {
-                a = Math.fma(0.999999f, a, 1e-7f);
+                a = Math.fma(0.5f, 0x1p-10f, a);
             }
             // A few extra flops round down to the same whole number of iterations.
             float got = FmaPeak.run((long) iterations * FmaPeak.FLOPS_PER_ITERATION + FmaPeak.FLOPS_PER_ITERATION - 1);
-            // One iteration more or less moves the sum by about 9e-7 x chains (8.6e-5 for 96); rounding
-            // of the final sum stays well below 2e-5.
-            assertEquals(chains * a, got, 2e-5f, "after " + iterations + " iterations");
+            // Every lane holds 1 + i 2^-11 (2^13 once saturated), so each partial sum of the final
+            // reduction is exact and one iteration more or less (2^-11 a lane) would show.
+            assertEquals(lanes * a, got, 0f, "after " + iterations + " iterations");
         }
+        assertEquals(8192f, saturated(), 0f);
+    }
+
+    private static float saturated() {
+        float a = 1f;
+        for (int i = 0; i < (1 << 24) + 1000; i++) {
+            a = Math.fma(0.5f, 0x1p-10f, a);
+        }
+        return a;
     }
 }
