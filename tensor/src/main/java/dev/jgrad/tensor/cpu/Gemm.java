@@ -12,13 +12,16 @@ import jdk.incubator.vector.VectorSpecies;
  * region (every extra region costs a pool wake-up, about as much as packing a whole 512 x 512
  * operand). A task walks the k-slabs of {@link #KC} in ascending order; for each it needs its A
  * block (rows x KC, packed into {@code MR}-tall slivers, L2-resident) and its B block (KC x nb,
- * packed into {@code NR}-wide slivers, one sliver L1-resident at a time). Slivers are packed on
- * demand, each by whichever task claims it first, so tasks sharing a block pack it together and
- * then wait only for slivers still in progress; a packer never waits on anything, so this
- * cannot deadlock, however many threads the pool actually gives us. Packing reads A and B
- * through arbitrary strides, so A x B^T and A^T x B cost no transpose copy ({@link GemmPacking}),
- * and pads partial slivers so the micro-kernel never branches. An A with contiguous rows is
- * packed as rows (a copy; row micro-kernels read it), any other A k-major (MR values per k).
+ * packed into {@code NR}-wide slivers, one sliver L1-resident at a time). A C block whose rows
+ * would crowd a few L2 sets (a power-of-two row stride) runs in a scratch block instead, and
+ * tasks go row block by row block, or column block by column block when B outgrows the L3.
+ * Slivers are packed on demand, each by whichever task claims it first, so tasks sharing a block
+ * pack it together and then wait only for slivers still in progress; a packer never waits on
+ * anything, so this cannot deadlock, however many threads the pool actually gives us. Packing
+ * reads A and B through arbitrary strides, so A x B^T and A^T x B cost no transpose copy
+ * ({@link GemmPacking}), and pads partial slivers so the micro-kernel never branches. An A with
+ * contiguous rows is packed as rows (a copy; row micro-kernels read it), any other A k-major (MR
+ * values per k).
  *
  * <p>Summation order is fixed: every C element is one FMA chain over k in ascending order (a
  * later slab's accumulators start from what the earlier slab left in C), computed by exactly one
@@ -52,6 +55,28 @@ final class Gemm {
      */
     static final int C_BLOCK = 1 << 16;
     /**
+     * A task's C block whose rows start on the same L2 set more than this many times over (see
+     * {@link #aliasedRows}) works in a scratch block with an odd number of cache lines per row,
+     * copied back when its last slab is done. With a power-of-two row stride the block's rows
+     * fight for a few sets' ways while the rest of L2 sits idle: at 2048^3, 80 rows 8 KiB apart
+     * put 10 lines of C on each set they use, of 8 ways. Same sums in the same order, so the
+     * same bits. Medians of 21 alternating rounds against working in C: 2048^3 206.0 -> 196.6 ms
+     * on one core, 115.2 -> 109.5 on two; 1024^3 26.4 -> 25.6 and 13.3 -> 13.2 (5 rows a set);
+     * 512^3 (3 rows a set) 3.14 -> 3.19 with the scratch, so not there; 702^3 (no aliasing)
+     * even.
+     */
+    static final int ALIASED_ROWS = 4;
+    /**
+     * Floats of packed B above which tasks go column block by column block instead of row block
+     * by row block. Rows first reads all of B once per row block, and when B no longer fits the
+     * L3 it comes from memory each time; columns first reuses one column block of B across every
+     * row block and reads A once per column block instead (A's block for one task is an L2's
+     * worth, B's a few MiB). 2048^3 with the scratch block, medians of 21 alternating rounds:
+     * one core 198.5 -> 191.3 ms, two 105.8 -> 102.3; at 1024^3 (B 4 MiB) and below, within the
+     * noise either way (+2.7% and -3.4% in two runs at 1024^3 on one core).
+     */
+    static final long COLUMNS_FIRST_B = 1L << 21;
+    /**
      * Floats each pack buffer may hold (32 MiB, the size of OpenBLAS's per-thread buffer); larger
      * products are done in super-blocks. A 2048 x 2048 operand, padded to whole slivers, needs a
      * little more than 2^22.
@@ -80,6 +105,7 @@ final class Gemm {
     private static final class Buffers {
         float[] a = new float[0];
         float[] b = new float[0];
+        float[] c = new float[0];
         /** The scratch tile of {@link #prepacked}'s last, partial A sliver. */
         final float[] edge = new float[MR * NR];
 
@@ -95,6 +121,13 @@ final class Gemm {
                 b = new float[size];
             }
             return b;
+        }
+
+        float[] c(int size) {
+            if (c.length < size) {
+                c = new float[size];
+            }
+            return c;
         }
     }
 
@@ -278,21 +311,41 @@ final class Gemm {
         float[] pa = buf.a(aSlivers * MR * (rowsA ? slabs * KC : k));
         float[] pb = buf.b(bSlivers * NR * k);
         Packing packing = new Packing(aSlivers * slabs, bSlivers * slabs, par);
+        // A C block whose rows alias in L2 works in a scratch block instead (see ALIASED_ROWS).
+        boolean scratch = diag == ALL && aliasedRows(ldc, mc) > ALIASED_ROWS;
+        boolean columnsFirst = (long) k * n > COLUMNS_FIRST_B;
+        int sld = scratchStride(nb);
         Parallel.Range tasks = (lo, hi) -> {
             float[] edge = new float[MR * NR];
             // Each chunk is one task, which walks its slabs in order while its C block stays in L2.
-            for (int q = 0; q < slabs; q++) {
-                int pc = q * KC;
-                int kc = Math.min(KC, k - pc);
-                int aSlab = pc * aSlivers * MR;
-                int bSlab = pc * bSlivers * NR;
-                for (int t = lo; t < hi; t++) {
-                    int rt = t / colTasks;
-                    int ct = t % colTasks;
-                    int r0 = rowBounds[rt];
-                    int r1 = rowBounds[rt + 1];
-                    int s0 = ct * nb;
-                    int s1 = Math.min(bSlivers, s0 + nb);
+            for (int t = lo; t < hi; t++) {
+                int rt = columnsFirst ? t % rowTasks : t / colTasks;
+                int ct = columnsFirst ? t / rowTasks : t % colTasks;
+                int r0 = rowBounds[rt];
+                int r1 = rowBounds[rt + 1];
+                int s0 = ct * nb;
+                int s1 = Math.min(bSlivers, s0 + nb);
+                int j0 = s0 * NR;
+                int j1 = Math.min(n, s1 * NR);
+                // Where the block lives while its slabs run: in C, or at (r0, j0) of the scratch.
+                float[] cc = c;
+                int cb = co;
+                int ld = ldc;
+                if (scratch) {
+                    cc = BUFFERS.get().c((r1 - r0) * sld);
+                    ld = sld;
+                    cb = -r0 * sld - j0;
+                    if (accumulate) {
+                        for (int i = r0; i < r1; i++) {
+                            System.arraycopy(c, co + i * ldc + j0, cc, cb + i * ld + j0, j1 - j0);
+                        }
+                    }
+                }
+                for (int q = 0; q < slabs; q++) {
+                    int pc = q * KC;
+                    int kc = Math.min(KC, k - pc);
+                    int aSlab = pc * aSlivers * MR;
+                    int bSlab = pc * bSlivers * NR;
                     // Slivers are claimed one by one, so the tasks that share a block pack it
                     // together instead of one packing while the others wait.
                     int a0 = q * aSlivers + r0 / MR;
@@ -327,10 +380,15 @@ final class Gemm {
                     }
                     if (bias != null && q == 0) {
                         // This block's first slab: its bias now, while the block is about to be read.
-                        fillBias(bias, biaso, c, co, ldc, r0, r1, s0 * NR, Math.min(n, s1 * NR));
+                        fillBias(bias, biaso, cc, cb, ld, r0, r1, j0, j1);
                     }
-                    block(pa, aSlab, aStride, pb, bSlab, kc, c, co, ldc, r0, r1, s0, s1, n,
+                    block(pa, aSlab, aStride, pb, bSlab, kc, cc, cb, ld, r0, r1, s0, s1, n,
                             accumulate || q > 0 || bias != null, edge, diag);
+                }
+                if (scratch) {
+                    for (int i = r0; i < r1; i++) {
+                        System.arraycopy(cc, cb + i * ld + j0, c, co + i * ldc + j0, j1 - j0);
+                    }
                 }
             }
         };
@@ -537,6 +595,33 @@ final class Gemm {
         }
         bounds[k++] = m;
         return java.util.Arrays.copyOf(bounds, k);
+    }
+
+    /**
+     * How many rows of a block of {@code rows} rows, {@code ldc} floats apart, start on the same
+     * L2 set: rows whose starts are a multiple of the L2's way size apart (64 KiB: 512 KiB of 8
+     * ways on Zen 3, 1 MiB of 16 on Intel's server cores) compete for one set's ways.
+     */
+    static int aliasedRows(int ldc, int rows) {
+        int way = 1 << 16;
+        int stride = (int) ((long) ldc * Float.BYTES % way);
+        int period = way / gcd(stride == 0 ? way : stride, way);
+        return (rows + period - 1) / period;
+    }
+
+    private static int gcd(int x, int y) {
+        while (y != 0) {
+            int r = x % y;
+            x = y;
+            y = r;
+        }
+        return x;
+    }
+
+    /** Row stride of the scratch C block: nb slivers or more, an odd number of cache lines (16 floats). */
+    static int scratchStride(int nb) {
+        int lines = (nb * NR + 15) / 16;
+        return (lines | 1) * 16;
     }
 
     /**

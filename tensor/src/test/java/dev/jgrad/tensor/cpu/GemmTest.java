@@ -417,6 +417,85 @@ class GemmTest {
         assertTrue(Gemm.superBlock(2048, Gemm.PACK_BUDGET / aRow / Gemm.MR * Gemm.MR, Gemm.MR) >= 2048);
     }
 
+    /** Rows of a block that start on one L2 set (64 KiB way): the stride's period, rounded up. */
+    @Test
+    void aliasedRowsCountsRowsOnOneL2Set() {
+        assertEquals(10, Gemm.aliasedRows(2048, 80));   // 8 KiB apart: every 8th row
+        assertEquals(5, Gemm.aliasedRows(1024, 80));
+        assertEquals(3, Gemm.aliasedRows(512, 80));
+        assertEquals(2, Gemm.aliasedRows(768, 80));     // 3 KiB: every 64th row
+        assertEquals(1, Gemm.aliasedRows(1000, 80));
+        assertEquals(80, Gemm.aliasedRows(1 << 14, 80)); // 64 KiB apart: all of them
+        assertEquals(1, Gemm.aliasedRows(2048, 1));
+        for (int nb = 1; nb < 70; nb++) {
+            int ld = Gemm.scratchStride(nb);
+            assertTrue(ld >= nb * Gemm.NR && ld % 16 == 0 && ld / 16 % 2 == 1, "nb=" + nb + " -> " + ld);
+            assertEquals(1, Gemm.aliasedRows(ld, Gemm.MC), "nb=" + nb);
+        }
+    }
+
+    /**
+     * A C with a power-of-two row stride works in a scratch block (and a large B goes column
+     * block first): the bits of the same product into a C with an odd stride, written,
+     * accumulated and with a bias, on one thread and several, and nothing of C past n touched.
+     * Two row blocks (one partial), two slabs, several column blocks with a partial last sliver.
+     */
+    @Test
+    void scratchBlockAndColumnOrderGiveTheBitsOfAnUnaliasedC() {
+        SplittableRandom r = new SplittableRandom(13);
+        int m = Gemm.MC + 5;
+        int ldc = 8192;
+        assertTrue(Gemm.aliasedRows(ldc, Gemm.MC) > Gemm.ALIASED_ROWS, "the stride must take the scratch");
+        // Rows first, then (B past COLUMNS_FIRST_B floats) columns first.
+        for (int[] kn : new int[][] {{Gemm.KC + 9, Gemm.C_BLOCK / Gemm.MC + Gemm.NR + 3}, {2 * Gemm.KC + 3, 4100}}) {
+            int k = kn[0];
+            int n = kn[1];
+            assertTrue(n <= ldc);
+            assertEquals(n == 4100, (long) k * n > Gemm.COLUMNS_FIRST_B);
+            float[] a = random(r, m * k);
+            float[] b = random(r, k * n);
+            float[] bias = random(r, n);
+            float[] c0 = random(r, m * ldc);
+            int before = Parallel.threads();
+            try {
+                for (int threads = 1; threads <= 3; threads++) {
+                    Parallel.setThreads(threads);
+                    for (int mode = 0; mode < 3; mode++) {   // written, accumulated, bias
+                        float[] want = new float[m * (n + 1)];
+                        float[] got = c0.clone();
+                        for (int i = 0; i < m; i++) {
+                            System.arraycopy(c0, i * ldc, want, i * (n + 1), n);
+                        }
+                        if (mode == 2) {
+                            Gemm.sgemmBias(a, 0, k, 1, b, 0, n, 1, bias, 0, want, 0, n + 1, m, n, k, true);
+                            Gemm.sgemmBias(a, 0, k, 1, b, 0, n, 1, bias, 0, got, 0, ldc, m, n, k, true);
+                        } else {
+                            Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, want, 0, n + 1, m, n, k, mode == 1, true);
+                            Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, got, 0, ldc, m, n, k, mode == 1, true);
+                        }
+                        String what = "k=" + k + " n=" + n + " threads=" + threads + " mode=" + mode;
+                        for (int i = 0; i < m; i++) {
+                            assertArrayEquals(java.util.Arrays.copyOfRange(want, i * (n + 1), i * (n + 1) + n),
+                                    java.util.Arrays.copyOfRange(got, i * ldc, i * ldc + n), what + " row " + i);
+                            assertArrayEquals(java.util.Arrays.copyOfRange(c0, i * ldc + n, (i + 1) * ldc),
+                                    java.util.Arrays.copyOfRange(got, i * ldc + n, (i + 1) * ldc), what + " past n");
+                        }
+                        if (mode == 0 && threads == 1) {
+                            float[] oracle = oracle(a, k, 1, b, n, 1, m, n, k);
+                            for (int i = 0; i < m; i++) {
+                                for (int j = 0; j < n; j++) {
+                                    assertEquals(oracle[i * n + j], got[i * ldc + j], 1e-5f * (k + 1), what);
+                                }
+                            }
+                        }
+                    }
+                }
+            } finally {
+                Parallel.setThreads(before);
+            }
+        }
+    }
+
     @Test
     void bitIdenticalForOneTwoAndThreeThreads() {
         SplittableRandom r = new SplittableRandom(10);
