@@ -277,6 +277,13 @@ final class Gemm {
         }
     }
 
+    /** {@code rows} x {@code cols} floats from src (row stride sld) to dst (row stride dld). */
+    private static void copyRows(float[] src, int so, int sld, float[] dst, int dOff, int dld, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(src, so + r * sld, dst, dOff + r * dld, cols);
+        }
+    }
+
     /** C rows [r0, r1) x columns [j0, j1) := bias[biaso + j]. */
     private static void fillBias(float[] bias, int biaso, float[] c, int co, int ldc, int r0, int r1, int j0, int j1) {
         for (int i = r0; i < r1; i++) {
@@ -336,9 +343,7 @@ final class Gemm {
                     ld = sld;
                     cb = -r0 * sld - j0;
                     if (accumulate) {
-                        for (int i = r0; i < r1; i++) {
-                            System.arraycopy(c, co + i * ldc + j0, cc, cb + i * ld + j0, j1 - j0);
-                        }
+                        copyRows(c, co + r0 * ldc + j0, ldc, cc, 0, ld, r1 - r0, j1 - j0);
                     }
                 }
                 for (int q = 0; q < slabs; q++) {
@@ -386,9 +391,7 @@ final class Gemm {
                             accumulate || q > 0 || bias != null, edge, diag);
                 }
                 if (scratch) {
-                    for (int i = r0; i < r1; i++) {
-                        System.arraycopy(cc, cb + i * ld + j0, c, co + i * ldc + j0, j1 - j0);
-                    }
+                    copyRows(cc, 0, ld, c, co + r0 * ldc + j0, ldc, r1 - r0, j1 - j0);
                 }
             }
         };
@@ -605,17 +608,9 @@ final class Gemm {
     static int aliasedRows(int ldc, int rows) {
         int way = 1 << 16;
         int stride = (int) ((long) ldc * Float.BYTES % way);
-        int period = way / gcd(stride == 0 ? way : stride, way);
+        // The way is a power of two, so rows repeat after way / (the stride's lowest set bit).
+        int period = stride == 0 ? 1 : way / Integer.lowestOneBit(stride);
         return (rows + period - 1) / period;
-    }
-
-    private static int gcd(int x, int y) {
-        while (y != 0) {
-            int r = x % y;
-            x = y;
-            y = r;
-        }
-        return x;
     }
 
     /** Row stride of the scratch C block: nb slivers or more, an odd number of cache lines (16 floats). */
@@ -717,18 +712,14 @@ final class Gemm {
                     // columns past the real ones need not be zero.
                     boolean half = cols <= L;
                     if (acc) {
-                        for (int r = 0; r < rows; r++) {
-                            System.arraycopy(c, cp + r * ldc, edge, r * NR, cols);
-                        }
+                        copyRows(c, cp, ldc, edge, 0, NR, rows, cols);
                     }
                     if (half) {
                         GemmMicroKernels.microHalf(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, MR, acc);
                     } else {
                         GemmMicroKernels.micro(pa, pai, aStride > 0, pb, pbi, kc, edge, 0, NR, MR, acc);
                     }
-                    for (int r = 0; r < rows; r++) {
-                        System.arraycopy(edge, r * NR, c, cp + r * ldc, cols);
-                    }
+                    copyRows(edge, 0, NR, c, cp, ldc, rows, cols);
                 }
             }
         }
