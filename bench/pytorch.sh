@@ -19,6 +19,7 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! ldconfig -p | grep libo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch python3-numpy libopenblas0-pthread
 fi
+source "$HERE/openblas-env.sh"
 ONLY="${PYTORCH_ONLY:-gemm,kernels,steps,generate}"
 TAG="${PYTORCH_TAG:-}"
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$HERE/pytorch_bench.py" --threads 1 --only "$ONLY" \

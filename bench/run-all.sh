@@ -7,10 +7,23 @@
 # later (these VMs change speed by the hour). Called by `./jgrad bench-report` (which builds
 # bench/target/benchmarks.jar first); takes about 30 minutes on 2 cores.
 # Set QUICK=1 for a shorter run (fewer shapes and iterations).
+# An argument names another output folder (a second machine's report beside the first's).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-OUT="$ROOT/bench/results"
+OUT="$(realpath -m "${1:-$ROOT/bench/results}")"
 mkdir -p "$OUT"
+source "$ROOT/bench/openblas-env.sh"
+# What ran the report, for its first line: the CPU, its widest vector instructions, and the
+# OpenBLAS kernels asked for (none: OpenBLAS's own pick for the CPU).
+{
+  cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+  isa="AVX2 + FMA"
+  if grep -qw avx512f /proc/cpuinfo; then isa="AVX-512"; fi
+  kernels="${OPENBLAS_CORETYPE:-}"
+  if [[ -z "$kernels" ]]; then kernels="its own pick for this CPU"; fi
+  echo "Machine: $cpu, $(nproc) cores, $isa; OpenBLAS kernels: $kernels."
+  echo
+} > "$OUT/machine.md"
 # The report takes every pytorch-*.json it finds: drop an earlier run's, whatever their names.
 rm -f "$OUT"/pytorch-*.json
 JAR="$ROOT/bench/target/benchmarks.jar"

@@ -51,6 +51,11 @@ public final class Report {
             }
         }
         StringBuilder md = new StringBuilder();
+        // run-all.sh's line on the machine (CPU, vector instructions, OpenBLAS kernels) leads.
+        Path machine = out.resolve("machine.md");
+        if (Files.isRegularFile(machine)) {
+            md.append(Files.readString(machine));
+        }
         peakTable(rows, md);
         gemmTable(rows, torch, md);
         kernelTable(rows, torch, md);
