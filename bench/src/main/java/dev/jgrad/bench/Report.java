@@ -166,7 +166,7 @@ public final class Report {
         md.append("\nThe ceiling every GFLOP/s below is measured against, taken in the same sitting: twelve"
                 + " independent FMA chains on registers, each summing into its addend as a GEMM micro-kernel does"
                 + " (`FmaPeak`; until session 24 it summed into a multiplicand, which read about 84 GFLOP/s a core"
-                + " where this form reads 102).\n\n");
+                + " on the Zen 3 machine where this form reads 102).\n\n");
     }
 
     static void gemmTable(List<Row> rows, Map<Integer, Map<String, Double>> torch, StringBuilder md) {
