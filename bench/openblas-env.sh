@@ -5,7 +5,7 @@
 # the Zen 3 machines, whose own pick is that kernel): on an AMD EPYC Zen 5 guest with AVX-512
 # (session 25) that pinned both builds to AVX2 kernels at half their speed (OpenBLAS 1024^3 on
 # one core 15.6 ms pinned, 8.1 ms with its own pick, Cooperlake; PyTorch's 1024^3 product 16.1
-# against 9.0 ms), which would have flattered jgrad's AVX-512 kernel two to one. To compare
+# against 8.6 ms), which would have flattered jgrad's AVX-512 kernel two to one. To compare
 # against particular kernels anyway, name them in BENCH_OPENBLAS_CORETYPE.
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 if [[ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]]; then
