@@ -278,10 +278,12 @@ final class FusedKernels {
      * GEMM's row slivers: with AVX2's 5-row slivers a band of 16 rows runs four slivers, 20 rows
      * of work (attention forward + backward at GPT's shape, one thread: 3.28 against 3.05 ms with
      * 4-row slivers); bands of 20 (four a tile, as before) or 15 are within noise of the 4-row
-     * build (medians of 41 alternating rounds: 3.34 and 3.44 against 3.52 ms). AVX-512's 12-row
-     * slivers keep 16.
+     * build (medians of 41 alternating rounds: 3.34 and 3.44 against 3.52 ms). With AVX-512 the
+     * bands take the small-row kernel ({@link Gemm#SMALL_TILES}), whose widest tile is 8 rows:
+     * bands of 8 against 16, one Zen 5 core, medians of 21 alternating rounds 803 -> 756 µs
+     * (two cores within noise, 1.015); 32 rows 0.986, 4 rows 1.096.
      */
-    static final int BAND = Gemm.MR == 5 ? 20 : 16;
+    static final int BAND = Gemm.MR == 5 ? 20 : 8;
 
     /**
      * Tile buffers for {@link #attentionForward} and {@link #attentionBackward}, one set per
@@ -361,7 +363,7 @@ final class FusedKernels {
                     // out (+)= p v over the keys this band of rows sees (the rest of p is zero)
                     int r1 = Math.min(rows, r0 + BAND);
                     int seen = Math.clamp(r1 + off, 0, cols);
-                    Gemm.sgemmPacked(p, r0 * TILE, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + (i0 + r0) * or, or, r1 - r0, hs,
+                    Gemm.sgemmTile(p, r0 * TILE, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + (i0 + r0) * or, or, r1 - r0, hs,
                             seen, j0 > 0);
                 }
             }
@@ -466,7 +468,7 @@ final class FusedKernels {
                     // dq += ds k over the keys this band of rows sees
                     int r1 = Math.min(rows, r0 + BAND);
                     int seen = Math.clamp(r1 + off, 0, cols);
-                    Gemm.sgemmPacked(dp, r0 * TILE, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + (i0 + r0) * dqr, dqr, r1 - r0,
+                    Gemm.sgemmTile(dp, r0 * TILE, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + (i0 + r0) * dqr, dqr, r1 - r0,
                             hs, seen, true);
                 }
                 for (int c0 = 0; c0 < cols; c0 += BAND) {
@@ -474,9 +476,9 @@ final class FusedKernels {
                     int c1 = Math.min(cols, c0 + BAND);
                     int first = Math.clamp(c0 - off, 0, rows);
                     int n = rows - first;
-                    Gemm.sgemmPacked(p, first * TILE + c0, 1, TILE, g, go + (i0 + first) * gr, gr, 1, dv,
+                    Gemm.sgemmTile(p, first * TILE + c0, 1, TILE, g, go + (i0 + first) * gr, gr, 1, dv,
                             dvo + (j0 + c0) * dvr, dvr, c1 - c0, hs, n, true);
-                    Gemm.sgemmPacked(dp, first * TILE + c0, 1, TILE, q, qo + (i0 + first) * qr, qr, 1, dk,
+                    Gemm.sgemmTile(dp, first * TILE + c0, 1, TILE, q, qo + (i0 + first) * qr, qr, 1, dk,
                             dko + (j0 + c0) * dkr, dkr, c1 - c0, hs, n, true);
                 }
             }

@@ -158,14 +158,34 @@ final class Gemm {
     }
 
     /**
-     * As {@link #sgemm}, on the calling thread, never taking the unpacked small-row kernel:
-     * for attention's tile products (64 x 64 x 32 and bands of 16 rows, B rows 3C apart in the
-     * qkv projection), where packing paid on the AVX2 machine. Against the small-row kernel as
-     * it was (A read through its strides) the two forward products of a tile took 10.0 against
-     * 12.1 µs, and attention forward + backward at GPT's shape ran 1-13% faster; against the
-     * kernel reading A from a copied sliver, the products tie (10.4 against 10.3 µs) and
-     * attention forward + backward still ran 3% faster packed (2.68 against 2.77 ms; probes
-     * alternating in one JVM).
+     * As {@link #sgemm}, on the calling thread, for attention's tile products (bands of a
+     * 64 x 64 tile times 32 columns, B rows 3C apart in the qkv projection): packed with AVX2,
+     * the small-row kernel with AVX-512 ({@link #SMALL_TILES}).
+     */
+    static void sgemmTile(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
+                          float[] c, int co, int ldc, int m, int n, int k, boolean accumulate) {
+        sgemm(a, ao, sam, sak, b, bo, sbk, sbn, c, co, ldc, m, n, k, accumulate, false, PACK_BUDGET, SMALL_TILES,
+                null, 0, ALL);
+    }
+
+    /**
+     * Whether {@link #sgemmTile} may take the unpacked small-row kernel. On the AVX2 machine packing
+     * paid: against the small-row kernel as it was (A read through its strides) the two forward
+     * products of a tile took 10.0 against 12.1 µs, and attention forward + backward at GPT's
+     * shape ran 1-13% faster; against the kernel reading A from a copied sliver, the products tie
+     * (10.4 against 10.3 µs) and attention forward + backward still ran 3% faster packed (2.68
+     * against 2.77 ms; probes alternating in one JVM). With AVX-512 the small-row kernel has its
+     * 8 x 2 tiles, while the packed path's 12-row slivers pad a band of 16 rows to 24 and pack
+     * both operands of every band again: in the GPT step (JFR, one Zen 5 core) attention's
+     * packing took 8% of the step against 5% in its micro-kernels. Attention forward + backward
+     * at GPT's shape, medians of 11 alternating rounds: one core 1154 -> 793 µs, two 803 -> 603;
+     * the GPT step on one core 26.5 -> 25.0 ms (session 26).
+     */
+    static final boolean SMALL_TILES = L >= 16;
+
+    /**
+     * As {@link #sgemm}, on the calling thread, never taking the unpacked small-row kernel: the
+     * packed path alone, which the tests hold the other paths to.
      */
     static void sgemmPacked(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                             float[] c, int co, int ldc, int m, int n, int k, boolean accumulate) {
