@@ -20,12 +20,15 @@ final class GemmPacking {
     /** The first MR lanes: one k-step of a k-major A sliver. */
     private static final VectorMask<Float> SLIVER = S.indexInRange(0, MR);
     /** Lane l to lane l ^ d, and the lanes whose bit d is set: the stages of {@link #packTransposed8}. */
-    private static final VectorShuffle<Float> SWAP1 = L == 8 ? VectorShuffle.fromValues(S, 1, 0, 3, 2, 5, 4, 7, 6) : null;
-    private static final VectorShuffle<Float> SWAP2 = L == 8 ? VectorShuffle.fromValues(S, 2, 3, 0, 1, 6, 7, 4, 5) : null;
-    private static final VectorShuffle<Float> SWAP4 = L == 8 ? VectorShuffle.fromValues(S, 4, 5, 6, 7, 0, 1, 2, 3) : null;
-    private static final VectorMask<Float> BIT1 = L == 8 ? VectorMask.fromLong(S, 0b10101010) : null;
-    private static final VectorMask<Float> BIT2 = L == 8 ? VectorMask.fromLong(S, 0b11001100) : null;
-    private static final VectorMask<Float> BIT4 = L == 8 ? VectorMask.fromLong(S, 0b11110000) : null;
+    /** Eight lanes whatever the machine's width: {@link #packTransposed8} transposes 8 x 8 blocks. */
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromValues(S8, 1, 0, 3, 2, 5, 4, 7, 6);
+    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromValues(S8, 2, 3, 0, 1, 6, 7, 4, 5);
+    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromValues(S8, 4, 5, 6, 7, 0, 1, 2, 3);
+    private static final VectorMask<Float> BIT1 = VectorMask.fromLong(S8, 0b10101010);
+    private static final VectorMask<Float> BIT2 = VectorMask.fromLong(S8, 0b11001100);
+    private static final VectorMask<Float> BIT4 = VectorMask.fromLong(S8, 0b11110000);
+
 
     private GemmPacking() {
     }
@@ -105,28 +108,8 @@ final class GemmPacking {
             }
             return;
         }
-        if (sbk == 1 && cols == NR && L >= 16) {
-            // B is a transposed row-major matrix (A x W^T): gather each k's NR values. On the
-            // Intel AVX-512 machine gathers beat copyColumns (32 x 1536 x 384, A x B^T:
-            // 42 -> 57 GFLOP/s; 39 -> 48 at 256 bits), on a Zen 3 core they lose to it (a 16-wide
-            // sliver of B^T, 128-768 deep: 0.55-0.60 against 0.37-0.43 ns a float).
-            int[] index = new int[NR];
-            for (int q = 0; q < NR; q++) {
-                index[q] = q * sbn;
-            }
-            for (int p = 0; p < kc; p++) {
-                int dst = out + p * NR;
-                FloatVector.fromArray(S, b, base + p, index, 0).intoArray(pb, dst);
-                FloatVector.fromArray(S, b, base + p, index, L).intoArray(pb, dst + L);
-            }
-            return;
-        }
-        if (sbk == 1 && L == 8) {
-            packTransposed8(b, base, sbn, cols, kc, pb, out);
-            return;
-        }
         if (sbk == 1) {
-            copyColumns(b, base, sbn, cols, 0, NR, kc, pb, out);
+            packTransposed8(b, base, sbn, cols, kc, pb, out);
             return;
         }
         copySliver(b, base, sbk, sbn, cols, NR, kc, pb, out);
@@ -153,8 +136,8 @@ final class GemmPacking {
     }
 
     /**
-     * {@link #packB} for a B^T with contiguous rows (A x W^T: B's column q is W's row q) on
-     * 8-lane vectors. Eight columns x eight k are loaded as eight vectors (one per column) and
+     * {@link #packB} for a B^T with contiguous rows (A x W^T: B's column q is W's row q), on
+     * 8-lane vectors whatever the machine's preferred width. Eight columns x eight k are loaded as eight vectors (one per column) and
      * transposed in registers in three butterfly stages: at stage d, element (column c, lane l)
      * trades places with (c ^ d, l ^ d) wherever bit d of c and of l differ, which after d = 4,
      * 2, 1 leaves vector l holding k-step l of all eight columns. Each trade is one lane
@@ -167,7 +150,12 @@ final class GemmPacking {
      * W^T: 0.26-0.29 ns a float at 128-768 deep, against 0.38-1.3 for the scalar copy. The last
      * group of k and the repeated columns, against copyColumns for those (medians of 21
      * alternating rounds): 16 columns 30 deep (the MLP's hidden layer) 195 -> 130 ns a sliver,
-     * 11 columns 200 deep (its output layer's last) 925 -> 719 ns.
+     * 11 columns 200 deep (its output layer's last) 925 -> 719 ns. With AVX-512 (32-column
+     * slivers) this replaced one gather per 16 values, which had beaten copyColumns on the Intel
+     * machine (32 x 1536 x 384, A x B^T: 42 -> 57 GFLOP/s) but not this: one Zen 5 core, medians
+     * of 11 alternating rounds, attention forward + backward at GPT's shape (its scores read K and
+     * V as B^T) 760 -> 712 µs, the GPT step 25.4 -> 24.5 ms, the MLP step 36.6 -> 34.8 µs
+     * (session 26; the Intel machine not measured since).
      */
     private static void packTransposed8(float[] b, int base, int sbn, int cols, int kc, float[] pb, int out) {
         int last = kc - 8;                      // the last group of k steps starts here
@@ -186,14 +174,14 @@ final class GemmPacking {
             int w6 = w0 + Math.min(6, real - 1) * sbn;
             int w7 = w0 + Math.min(7, real - 1) * sbn;
             for (int p = 0; p <= last; p = p == last ? kc : Math.min(p + 8, last)) {
-                FloatVector r0 = FloatVector.fromArray(S, b, w0 + p);
-                FloatVector r1 = FloatVector.fromArray(S, b, w1 + p);
-                FloatVector r2 = FloatVector.fromArray(S, b, w2 + p);
-                FloatVector r3 = FloatVector.fromArray(S, b, w3 + p);
-                FloatVector r4 = FloatVector.fromArray(S, b, w4 + p);
-                FloatVector r5 = FloatVector.fromArray(S, b, w5 + p);
-                FloatVector r6 = FloatVector.fromArray(S, b, w6 + p);
-                FloatVector r7 = FloatVector.fromArray(S, b, w7 + p);
+                FloatVector r0 = FloatVector.fromArray(S8, b, w0 + p);
+                FloatVector r1 = FloatVector.fromArray(S8, b, w1 + p);
+                FloatVector r2 = FloatVector.fromArray(S8, b, w2 + p);
+                FloatVector r3 = FloatVector.fromArray(S8, b, w3 + p);
+                FloatVector r4 = FloatVector.fromArray(S8, b, w4 + p);
+                FloatVector r5 = FloatVector.fromArray(S8, b, w5 + p);
+                FloatVector r6 = FloatVector.fromArray(S8, b, w6 + p);
+                FloatVector r7 = FloatVector.fromArray(S8, b, w7 + p);
                 FloatVector t0 = r0.blend(r4.rearrange(SWAP4), BIT4);
                 FloatVector t4 = r0.rearrange(SWAP4).blend(r4, BIT4);
                 FloatVector t1 = r1.blend(r5.rearrange(SWAP4), BIT4);
