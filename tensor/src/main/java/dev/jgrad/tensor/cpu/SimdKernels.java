@@ -526,6 +526,14 @@ public final class SimdKernels {
      */
     public static void softmaxRows(float[] x, int off, float[] out, int oo, int rows, int n, boolean log,
                                    float scale, float[] lse, int lo) {
+        int done = 0;
+        if (!log && n <= SHORT_ROW && rows >= L) {
+            done = softmaxBlocks(x, off, out, oo, rows, n, scale, lse, lo);
+            off += done * n;
+            oo += done * n;
+            lo += done;
+            rows -= done;
+        }
         // rows waiting for their logsumexp: maxima in the first L slots, sums in the next L
         float[] pending = lse != null && !log ? new float[2 * L] : null;
         int waiting = 0;
@@ -555,6 +563,213 @@ public final class SimdKernels {
         if (waiting > 0) {
             logsumexps(pending, waiting, lse, lo + rows - waiting);
         }
+    }
+
+    /** Rows at most this long take {@link #softmaxBlocks}: a block of L of them is at most 16 L^2 floats (16 KB with AVX-512). */
+    static final int SHORT_ROW = 16 * L;
+
+    /**
+     * Softmax (not log-softmax) of the first rows / L * L rows, L at a time: each pass runs over
+     * the block's L rows before the next pass starts, and the rows' maxima and sums are reduced
+     * together, L vectors into one whose lane r belongs to row r ({@link #transposeMax},
+     * {@link #transposeSum}), where a row at a time waits on its own two reductions (a butterfly
+     * of four dependent swap-and-op steps each) before its last pass can start. One division
+     * for L rows' factors, one {@link #logNormal} for their logsumexps. Every row gets the bits
+     * it gets alone: the same vector chains, the same butterfly (lane r of the transposed one
+     * adds the same pairs as lane 0 of {@link #hsum}, operands swapped), its last n mod L terms
+     * added after it as {@link #expSum} adds them. Returns the number of rows done.
+     */
+    private static int softmaxBlocks(float[] x, int off, float[] out, int oo, int rows, int n, float scale,
+                                     float[] lse, int lo) {
+        float[] t = new float[L * L + 2 * L];   // a vector per row, then the maxima, then the sums
+        int mAt = L * L;
+        int sAt = mAt + L;
+        int whole = S.loopBound(n);
+        int blocks = rows / L * L;
+        for (int b = 0; b < blocks; b += L) {
+            int xb = off + b * n;
+            int ob = oo + b * n;
+            maxRows(x, xb, n, t);
+            transposeMax(t);
+            System.arraycopy(t, 0, t, mAt, L);
+            expRows(x, xb, n, whole, out, ob, t, mAt);
+            transposeSum(t);
+            System.arraycopy(t, 0, t, sAt, L);
+            if (whole < n) {
+                for (int r = 0; r < L; r++) {
+                    float m = t[mAt + r];
+                    float s = t[sAt + r];
+                    for (int i = whole; i < n; i++) {
+                        float e = expLow(x[xb + r * n + i] - m);
+                        out[ob + r * n + i] = e;
+                        s += e;
+                    }
+                    t[sAt + r] = s;
+                }
+            }
+            FloatVector sum = FloatVector.fromArray(S, t, sAt);
+            if (lse != null) {
+                FloatVector.fromArray(S, t, mAt).add(logNormal(sum)).intoArray(lse, lo + b);
+            }
+            FloatVector.broadcast(S, scale).div(sum).intoArray(t, sAt);
+            scaleRows(out, ob, n, t, sAt);
+        }
+        return blocks;
+    }
+
+    /**
+     * For each of the L rows from off (n apart), {@link #shiftMax}'s four chains and masked tail
+     * merged into one vector (no butterfly), stored at t[r L]. No vector crosses a call in this
+     * kernel: returned from a method C2 did not inline, each was boxed on the heap (a version
+     * that returned them allocated 380 KB per 768 x 65 softmax and ran 1.6 times as long).
+     */
+    private static void maxRows(float[] x, int off, int n, float[] t) {
+        int bound4 = n - 4 * L + 1;
+        int bound = S.loopBound(n);
+        for (int r = 0; r < L; r++) {
+            int xr = off + r * n;
+            FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            int i = 0;
+            for (; i < bound4; i += 4 * L) {
+                a0 = greater(a0, FloatVector.fromArray(S, x, xr + i));
+                a1 = greater(a1, FloatVector.fromArray(S, x, xr + i + L));
+                a2 = greater(a2, FloatVector.fromArray(S, x, xr + i + 2 * L));
+                a3 = greater(a3, FloatVector.fromArray(S, x, xr + i + 3 * L));
+            }
+            for (; i < bound; i += L) {
+                a0 = greater(a0, FloatVector.fromArray(S, x, xr + i));
+            }
+            if (i < n) {
+                VectorMask<Float> in = S.indexInRange(i, n);
+                a0 = greater(a0, FloatVector.fromArray(S, x, xr + i, in).blend(a1, in.not()));
+            }
+            greater(greater(a0, a1), greater(a2, a3)).intoArray(t, r * L);
+        }
+    }
+
+    /**
+     * For each of the L rows, {@link #expSum}'s vector loop over its first {@code whole}
+     * elements, shifted by its maximum t[mAt + r], the sums' vector stored at t[r L].
+     */
+    private static void expRows(float[] x, int off, int n, int whole, float[] out, int oo, float[] t, int mAt) {
+        for (int r = 0; r < L; r++) {
+            int xr = off + r * n;
+            int or = oo + r * n;
+            FloatVector vm = FloatVector.broadcast(S, t[mAt + r]);
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = 0; i < whole; i += L) {
+                FloatVector e = expLow(FloatVector.fromArray(S, x, xr + i).sub(vm));
+                e.intoArray(out, or + i);
+                acc = acc.add(e);
+            }
+            acc.intoArray(t, r * L);
+        }
+    }
+
+    /** {@link #finishRow}'s softmax pass for each of the L rows, row r's factor at t[at + r]. */
+    private static void scaleRows(float[] out, int oo, int n, float[] t, int at) {
+        int bound = S.loopBound(n);
+        for (int r = 0; r < L; r++) {
+            int or = oo + r * n;
+            float f = t[at + r];
+            FloatVector vf = FloatVector.broadcast(S, f);
+            int i = 0;
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, out, or + i).mul(vf).intoArray(out, or + i);
+            }
+            for (; i < n; i++) {
+                out[or + i] *= f;
+            }
+        }
+    }
+
+    /**
+     * The L vectors at t[0, L * L) reduced by {@link #greater} into one whose lane r is the
+     * largest lane of vector r. Step by step (half = L/2, L/4, ..., 1) vectors r and r + half
+     * merge into one: lanes with bit half clear take row r's pairs (lane i and i ^ half), lanes
+     * with it set row r + half's, as {@link #shiftMax}'s butterfly pairs them. The result is
+     * left at t[0, L); the rest of t is overwritten.
+     */
+    private static void transposeMax(float[] t) {
+        if (L >= 64) {
+            maxStep(t, 32, SWAP32, HIGH32);
+        }
+        if (L >= 32) {
+            maxStep(t, 16, SWAP16, HIGH16);
+        }
+        if (L >= 16) {
+            maxStep(t, 8, SWAP8, HIGH8);
+        }
+        if (L >= 8) {
+            maxStep(t, 4, SWAP4, HIGH4);
+        }
+        if (L >= 4) {
+            maxStep(t, 2, SWAP2, HIGH2);
+        }
+        if (L >= 2) {
+            maxStep(t, 1, SWAP1, HIGH1);
+        }
+    }
+
+    private static void maxStep(float[] t, int half, VectorShuffle<Float> swap, VectorMask<Float> high) {
+        for (int r = 0; r < half; r++) {
+            FloatVector a = FloatVector.fromArray(S, t, r * L);
+            FloatVector b = FloatVector.fromArray(S, t, (r + half) * L);
+            greater(a.blend(b, high), b.blend(a, high).rearrange(swap)).intoArray(t, r * L);
+        }
+    }
+
+    /**
+     * {@link #transposeMax} with adds: lane r is {@link #hsum} of vector r, bit for bit. A copy,
+     * not one method with a flag: C2 leaves a vector merged from two branches boxed (see
+     * {@link #shiftMax}).
+     */
+    private static void transposeSum(float[] t) {
+        if (L >= 64) {
+            sumStep(t, 32, SWAP32, HIGH32);
+        }
+        if (L >= 32) {
+            sumStep(t, 16, SWAP16, HIGH16);
+        }
+        if (L >= 16) {
+            sumStep(t, 8, SWAP8, HIGH8);
+        }
+        if (L >= 8) {
+            sumStep(t, 4, SWAP4, HIGH4);
+        }
+        if (L >= 4) {
+            sumStep(t, 2, SWAP2, HIGH2);
+        }
+        if (L >= 2) {
+            sumStep(t, 1, SWAP1, HIGH1);
+        }
+    }
+
+    private static void sumStep(float[] t, int half, VectorShuffle<Float> swap, VectorMask<Float> high) {
+        for (int r = 0; r < half; r++) {
+            FloatVector a = FloatVector.fromArray(S, t, r * L);
+            FloatVector b = FloatVector.fromArray(S, t, (r + half) * L);
+            a.blend(b, high).add(b.blend(a, high).rearrange(swap)).intoArray(t, r * L);
+        }
+    }
+
+    private static final VectorMask<Float> HIGH32 = high(32);
+    private static final VectorMask<Float> HIGH16 = high(16);
+    private static final VectorMask<Float> HIGH8 = high(8);
+    private static final VectorMask<Float> HIGH4 = high(4);
+    private static final VectorMask<Float> HIGH2 = high(2);
+    private static final VectorMask<Float> HIGH1 = high(1);
+
+    /** The lanes whose index has bit k set. */
+    private static VectorMask<Float> high(int k) {
+        boolean[] bits = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            bits[i] = (i & k) != 0;
+        }
+        return VectorMask.fromArray(S, bits, 0);
     }
 
     /** lse[at + j] = m + log(sum) for the first count rows waiting in pending. */

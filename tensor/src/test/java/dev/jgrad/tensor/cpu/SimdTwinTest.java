@@ -43,9 +43,13 @@ class SimdTwinTest {
     }
 
     private static float[] values(long seed, float lo, float hi) {
+        return values(seed, lo, hi, N);
+    }
+
+    private static float[] values(long seed, float lo, float hi, int count) {
         Generator g = new Generator(seed);
-        float[] v = new float[N];
-        for (int i = 0; i < N; i++) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
             v[i] = lo + (hi - lo) * g.nextFloat();
         }
         return v;
@@ -323,17 +327,19 @@ class SimdTwinTest {
 
     /**
      * A run of rows in one call (the kernel finds each next row's maximum before finishing the
-     * row before) gives every row the bits it gets alone, at offsets that start mid-array, for
-     * one to nine rows of widths around the vector length, with a NaN, +inf or huge value in
+     * row before, or, softmax of short rows, works L rows at a time and reduces their maxima and
+     * sums together) gives every row the bits it gets alone, at offsets that start mid-array, for
+     * one to nine rows and one or two blocks of L with rows left over, of widths around the
+     * vector length and up to the block kernel's limit, with a NaN, +inf or huge value in
      * one row that must not leak into its neighbours (softmax scaled, as cross-entropy asks).
      */
     @Test
     void softmaxRowsGiveEachRowItsOwnBits() {
         int l = SimdKernels.L;
-        for (int n : new int[] {1, l - 1, l, l + 1, 4 * l + 3, 65}) {
-            for (int rows = 1; rows <= 9; rows++) {
+        for (int n : new int[] {1, l - 1, l, l + 1, 4 * l + 3, 65, SimdKernels.SHORT_ROW, SimdKernels.SHORT_ROW + 1}) {
+            for (int rows : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, l, l + 3, 2 * l + 1}) {
                 for (float special : new float[] {0.5f, Float.NaN, Float.POSITIVE_INFINITY, 1e30f}) {
-                    float[] x = values(n * 17 + rows, -4, 4);
+                    float[] x = values(n * 17 + rows, -4, 4, Math.max(N, 3 + rows * n));
                     int off = 3;
                     if (rows > 2) {
                         x[off + n + n / 2] = special;   // row 1
