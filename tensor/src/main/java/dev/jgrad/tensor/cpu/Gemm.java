@@ -84,6 +84,21 @@ final class Gemm {
     static final int PACK_BUDGET = 1 << 23;
     /** The diagonal of {@link #sgemmLower} for a product computed whole. */
     static final int ALL = Integer.MAX_VALUE;
+    /**
+     * At most this many columns past the last whole B sliver are dot products
+     * ({@link #edgeColumns}) rather than a register tile of their own, with AVX-512, when k is
+     * at least {@link #EDGE_MIN_K}. A tile computes its whole width (16 or 32 columns) for every
+     * row, 12 FMAs a step of k, whatever few of them are real; a dot product costs k / 16 FMAs
+     * and a horizontal sum per row and column. 768 x 128 x 65 (GPT's vocabulary of 65) spent 14.5
+     * of its 70.2 µs on its last column (64 columns: 55.7 µs; one Zen 5 core). These columns are
+     * summed in {@link #dot}'s order (lane by lane, then across the lanes), not as one FMA chain:
+     * still the same bits for any thread count and either layout of A. AVX2's 5 x 16 tiles waste
+     * less, and were not measured with this.
+     */
+    static final int EDGE_DOTS = 4;
+    /** Below this k the horizontal sums cost more than the tile saves. */
+    static final int EDGE_MIN_K = 4 * L;
+
     /** At most this many rows take the matrix-vector path (no packing at all). */
     static final int GEMV_M = 2;
     /** At most this many rows (and whole vectors of columns) take the unpacked kernel. */
@@ -106,6 +121,7 @@ final class Gemm {
         float[] a = new float[0];
         float[] b = new float[0];
         float[] c = new float[0];
+        float[] cols = new float[0];
         /** The scratch tile of {@link #prepacked}'s last, partial A sliver. */
         final float[] edge = new float[MR * NR];
 
@@ -128,6 +144,13 @@ final class Gemm {
                 c = new float[size];
             }
             return c;
+        }
+
+        float[] edgeColumns(int size) {
+            if (cols.length < size) {
+                cols = new float[size];
+            }
+            return cols;
         }
     }
 
@@ -285,16 +308,45 @@ final class Gemm {
         // as few as that allows and of equal size: every row super-block packs all of B again, and
         // rounding 2048^3 down to whole MC blocks left a 128-row remainder that packed the whole
         // 16 MB of B for 6% of the work.
-        int ms = superBlock(m, Math.max(MR, packBudget / aRow / MR * MR), MR);
-        int ns = superBlock(n, Math.max(NR, packBudget / k / NR * NR), NR);
         Buffers buf = BUFFERS.get();
+        Edge edge = edgeColumns(b, bo, sbk, sbn, n, k, diag, buf);
+        int main = edge == null ? n : n - edge.count;
+        int ms = superBlock(m, Math.max(MR, packBudget / aRow / MR * MR), MR);
+        int ns = superBlock(main, Math.max(NR, packBudget / k / NR * NR), NR);
         for (int ic = 0; ic < m; ic += ms) {
-            for (int jc = 0; jc < n; jc += ns) {
+            for (int jc = 0; jc < main; jc += ns) {
                 region(a, ao + ic * sam, sam, sak, b, bo + jc * sbn, sbk, sbn, c, co + ic * ldc + jc, ldc,
-                        Math.min(ms, m - ic), Math.min(ns, n - jc), k, accumulate, par, rowsA, buf, bias, biaso + jc,
-                        diag == ALL ? ALL : diag + ic - jc);
+                        Math.min(ms, m - ic), Math.min(ns, main - jc), k, accumulate, par, rowsA, buf, bias,
+                        biaso + jc, diag == ALL ? ALL : diag + ic - jc, jc + ns >= main ? edge : null);
             }
         }
+    }
+
+    /**
+     * The last columns of B when they are to be dot products (see {@link #EDGE_DOTS}): {@code count}
+     * columns, column q contiguous along k from {@code off + q * stride} of {@code cols}. B's own
+     * storage when its columns are contiguous (A x W^T: they are W's rows), else a copy.
+     */
+    private record Edge(float[] cols, int off, int stride, int count) {
+    }
+
+    /** The edge of a product of width n, or null when it is packed like the rest. */
+    private static Edge edgeColumns(float[] b, int bo, int sbk, int sbn, int n, int k, int diag, Buffers buf) {
+        int count = n % NR;
+        if (L < 16 || diag != ALL || n < NR || count == 0 || count > EDGE_DOTS || k < EDGE_MIN_K) {
+            return null;
+        }
+        int first = bo + (n - count) * sbn;
+        if (sbk == 1) {
+            return new Edge(b, first, sbn, count);
+        }
+        float[] cols = buf.edgeColumns(count * k);
+        for (int q = 0; q < count; q++) {
+            for (int p = 0; p < k; p++) {
+                cols[q * k + p] = b[first + q * sbn + p * sbk];
+            }
+        }
+        return new Edge(cols, 0, k, count);
     }
 
     /** {@code rows} x {@code cols} floats from src (row stride sld) to dst (row stride dld). */
@@ -323,7 +375,7 @@ final class Gemm {
 
     private static void region(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, int sbn,
                                float[] c, int co, int ldc, int m, int n, int k, boolean accumulate, boolean par,
-                               boolean rowsA, Buffers buf, float[] bias, int biaso, int diag) {
+                               boolean rowsA, Buffers buf, float[] bias, int biaso, int diag, Edge dots) {
         int slabs = (k + KC - 1) / KC;
         int aSlivers = (m + MR - 1) / MR;
         int bSlivers = (n + NR - 1) / NR;
@@ -413,6 +465,38 @@ final class Gemm {
                 if (scratch) {
                     copyRows(cc, 0, ld, c, co + r0 * ldc + j0, ldc, r1 - r0, j1 - j0);
                 }
+                if (dots != null && s1 == bSlivers) {
+                    // The columns past n, this task's rows: the task of the last column block owns them.
+                    if (bias != null) {
+                        fillBias(bias, biaso + n, c, co + n, ldc, r0, r1, 0, dots.count);
+                    }
+                    // Contiguous rows of A four at a time against each column (four chains in
+                    // flight: one dot at a time waits on its own FMA chain and sum), other rows
+                    // copied one at a time; the same values in the same order either way, so
+                    // both layouts of A give the same bits here too.
+                    boolean acc = accumulate || bias != null;
+                    int i0 = r0;
+                    if (rowsA) {
+                        for (; i0 + 4 <= r1; i0 += 4) {
+                            for (int q = 0; q < dots.count; q++) {
+                                dot4(dots.cols, dots.off + q * dots.stride, a, ao + i0 * sam, sam, k, c,
+                                        co + i0 * ldc + n + q, ldc, acc);
+                            }
+                        }
+                    }
+                    float[] row = rowsA ? a : new float[k];
+                    for (int i = i0; i < r1; i++) {
+                        int at = ao + i * sam;
+                        if (!rowsA) {
+                            for (int p = 0; p < k; p++) {
+                                row[p] = a[at + p * sak];
+                            }
+                            at = 0;
+                        }
+                        rowTimesTransposed(row, at, 1, dots.cols, dots.off, dots.stride, c, co + i * ldc + n, 0,
+                                dots.count, k, acc);
+                    }
+                }
             }
         };
         int count = rowTasks * colTasks;
@@ -442,7 +526,7 @@ final class Gemm {
         }
         int j = lo;
         for (; j + 4 <= hi; j += 4) {
-            dot4(row, r0, b, bo + j * sbn, sbn, k, c, co + j, acc);
+            dot4(row, r0, b, bo + j * sbn, sbn, k, c, co + j, 1, acc);
         }
         for (; j < hi; j++) {
             float d = dot(row, r0, b, bo + j * sbn, k);
@@ -453,9 +537,11 @@ final class Gemm {
     /**
      * Four outputs at once: one load of x feeds four FMAs (the single dot loads two vectors per
      * FMA), and the four chains hide each other's FMA latency. Every output is summed in the same
-     * order as {@link #dot} sums it, so which columns go four at a time does not matter.
+     * order as {@link #dot} sums it, so which columns go four at a time does not matter. The four
+     * outputs are cs apart in c (1 for four columns of a row, C's row stride for four rows).
      */
-    private static void dot4(float[] x, int xo, float[] y, int yo, int sbn, int k, float[] c, int co, boolean acc) {
+    private static void dot4(float[] x, int xo, float[] y, int yo, int sbn, int k, float[] c, int co, int cs,
+                             boolean acc) {
         FloatVector s0 = FloatVector.zero(S);
         FloatVector s1 = FloatVector.zero(S);
         FloatVector s2 = FloatVector.zero(S);
@@ -483,9 +569,9 @@ final class Gemm {
             d3 = Math.fma(xp, y[y3 + p], d3);
         }
         c[co] = acc ? c[co] + d0 : d0;
-        c[co + 1] = acc ? c[co + 1] + d1 : d1;
-        c[co + 2] = acc ? c[co + 2] + d2 : d2;
-        c[co + 3] = acc ? c[co + 3] + d3 : d3;
+        c[co + cs] = acc ? c[co + cs] + d1 : d1;
+        c[co + 2 * cs] = acc ? c[co + 2 * cs] + d2 : d2;
+        c[co + 3 * cs] = acc ? c[co + 3 * cs] + d3 : d3;
     }
 
     /** One output, summed exactly as {@link #dot4} sums each of its four (so chunking never changes a result). */

@@ -635,6 +635,61 @@ class GemmTest {
         }
     }
 
+    /**
+     * One to {@link Gemm#EDGE_DOTS} columns past the last whole B sliver are dot products with
+     * AVX-512 (k at least {@link Gemm#EDGE_MIN_K}); one more is a tile
+     * again. Against the oracle for B and B^T, written and accumulated, with a bias, into a C
+     * whose rows are wider than n (nothing written past n), k within one slab and across two,
+     * with the same bits on one, two and three threads. With AVX2 every case is packed.
+     */
+    @Test
+    void lastFewColumnsAsDotProducts() {
+        SplittableRandom r = new SplittableRandom(21);
+        int m = Gemm.MC + 5;
+        for (int k : new int[] {Gemm.EDGE_MIN_K, Gemm.KC + 9}) {
+            for (int count = 1; count <= Gemm.EDGE_DOTS + 1; count++) {
+                int n = 2 * Gemm.NR + count;
+                int ldc = n + 3;
+                float[] a = random(r, m * k);
+                float[] b = random(r, k * n);
+                float[] bias = random(r, n);
+                float[] start = random(r, m * ldc);
+                for (boolean bT : new boolean[] {false, true}) {
+                    int sbk = bT ? 1 : n;
+                    int sbn = bT ? k : 1;
+                    float[] prod = oracle(a, k, 1, b, sbk, sbn, m, n, k);
+                    for (int mode = 0; mode < 3; mode++) {   // written, accumulated, bias
+                        int how = mode;
+                        float[][] out = onOneTwoAndThreeThreads(() -> {
+                            float[] c = start.clone();
+                            if (how == 2) {
+                                Gemm.sgemmBias(a, 0, k, 1, b, 0, sbk, sbn, bias, 0, c, 0, ldc, m, n, k, true);
+                            } else {
+                                Gemm.sgemm(a, 0, k, 1, b, 0, sbk, sbn, c, 0, ldc, m, n, k, how == 1, true);
+                            }
+                            return c;
+                        });
+                        String at = "k=" + k + " n=" + n + " bT=" + bT + " mode=" + mode;
+                        assertArrayEquals(out[0], out[1], at + ": two threads");
+                        assertArrayEquals(out[0], out[2], at + ": three threads");
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < ldc; j++) {
+                                float got = out[0][i * ldc + j];
+                                float was = start[i * ldc + j];
+                                if (j >= n) {
+                                    assertEquals(was, got, 0, at + " wrote C[" + i + "," + j + "] past n");
+                                    continue;
+                                }
+                                float want = prod[i * n + j] + (mode == 1 ? was : mode == 2 ? bias[j] : 0f);
+                                assertEquals(want, got, 1e-5f * (k + 1), at + " C[" + i + "," + j + "]");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** The matrix-vector path splits columns across threads (both layouts of B): same bits for any count. */
     @Test
     void matrixVectorPathIsBitIdenticalForAnyThreadCount() {
