@@ -146,7 +146,7 @@ public final class CpuBackend implements Backend {
                     end++;
                 }
                 if (vec) {
-                    SimdKernels.softmaxRows(x, xo + i * v, d, dOff + i * v, end - i, v, false, gradScale, lse, i);
+                    SoftmaxKernels.softmaxRows(x, xo + i * v, d, dOff + i * v, end - i, v, false, gradScale, lse, i);
                 }
                 for (; i < end; i++) {
                     int t = targets[i];

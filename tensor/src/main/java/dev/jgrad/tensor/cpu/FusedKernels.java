@@ -450,7 +450,7 @@ final class FusedKernels {
             int rows = Math.min(TILE, tq - i0);
             int keys = i0 + rows + tk - tq;
             for (int r = 0; r < rows; r++) {
-                d[r] = Gemm.dot(g, go + (i0 + r) * gr, out, oo + (i0 + r) * or, hs);
+                d[r] = MatrixVector.dot(g, go + (i0 + r) * gr, out, oo + (i0 + r) * or, hs);
             }
             for (int j0 = 0; j0 < keys; j0 += TILE) {
                 int cols = Math.min(TILE, keys - j0);

@@ -1,8 +1,6 @@
 package dev.jgrad.tensor.cpu;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Packed F32 GEMM in the BLIS layout: C (m, n) = A (m, k) x B (k, n), or C += A x B.
@@ -28,7 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
  * task. Results are bit-identical for any thread count.
  */
 final class Gemm {
-    private static final VectorSpecies<Float> S = SimdKernels.S;
     private static final int L = SimdKernels.L;
     /**
      * Micro-tile rows. MR x 2 vectors of accumulators: 12 x 2 = 24 of AVX-512's 32 registers
@@ -91,7 +88,7 @@ final class Gemm {
      * row, 12 FMAs a step of k, whatever few of them are real; a dot product costs k / 16 FMAs
      * and a horizontal sum per row and column. 768 x 128 x 65 (GPT's vocabulary of 65) spent 14.5
      * of its 70.2 µs on its last column (64 columns: 55.7 µs; one Zen 5 core). These columns are
-     * summed in {@link #dot}'s order (lane by lane, then across the lanes), not as one FMA chain:
+     * summed in {@link MatrixVector#dot}'s order (lane by lane, then across the lanes), not as one FMA chain:
      * still the same bits for any thread count and either layout of A. AVX2's 5 x 16 tiles waste
      * less, and were not measured with this.
      */
@@ -274,9 +271,9 @@ final class Gemm {
             Parallel.Range cols = (lo, hi) -> {
                 for (int i = 0; i < m; i++) {
                     if (sbk == 1) {
-                        rowTimesTransposed(a, ao + i * sam, sak, b, bo, sbn, c, co + i * ldc, lo, hi, k, accumulate);
+                        MatrixVector.rowTimesTransposed(a, ao + i * sam, sak, b, bo, sbn, c, co + i * ldc, lo, hi, k, accumulate);
                     } else {
-                        rowTimesRows(a, ao + i * sam, sak, b, bo, sbk, c, co + i * ldc, lo, hi, k, accumulate);
+                        MatrixVector.rowTimesRows(a, ao + i * sam, sak, b, bo, sbk, c, co + i * ldc, lo, hi, k, accumulate);
                     }
                 }
             };
@@ -479,7 +476,7 @@ final class Gemm {
                     if (rowsA) {
                         for (; i0 + 4 <= r1; i0 += 4) {
                             for (int q = 0; q < dots.count; q++) {
-                                dot4(dots.cols, dots.off + q * dots.stride, a, ao + i0 * sam, sam, k, c,
+                                MatrixVector.dot4(dots.cols, dots.off + q * dots.stride, a, ao + i0 * sam, sam, k, c,
                                         co + i0 * ldc + n + q, ldc, acc);
                             }
                         }
@@ -493,7 +490,7 @@ final class Gemm {
                             }
                             at = 0;
                         }
-                        rowTimesTransposed(row, at, 1, dots.cols, dots.off, dots.stride, c, co + i * ldc + n, 0,
+                        MatrixVector.rowTimesTransposed(row, at, 1, dots.cols, dots.off, dots.stride, c, co + i * ldc + n, 0,
                                 dots.count, k, acc);
                     }
                 }
@@ -505,106 +502,6 @@ final class Gemm {
         } else {
             for (int t = 0; t < count; t++) {
                 tasks.run(t, t + 1);
-            }
-        }
-    }
-
-    /**
-     * C[j] (+)= sum_p a[p] b[j, p] for j in [lo, hi): B's columns are contiguous along k (B is a
-     * transposed row-major matrix, a Linear weight), so each output is one vector dot product.
-     */
-    private static void rowTimesTransposed(float[] a, int ao, int sak, float[] b, int bo, int sbn, float[] c, int co,
-                                           int lo, int hi, int k, boolean acc) {
-        float[] row = a;
-        int r0 = ao;
-        if (sak != 1) {
-            row = new float[k];
-            for (int p = 0; p < k; p++) {
-                row[p] = a[ao + p * sak];
-            }
-            r0 = 0;
-        }
-        int j = lo;
-        for (; j + 4 <= hi; j += 4) {
-            dot4(row, r0, b, bo + j * sbn, sbn, k, c, co + j, 1, acc);
-        }
-        for (; j < hi; j++) {
-            float d = dot(row, r0, b, bo + j * sbn, k);
-            c[co + j] = acc ? c[co + j] + d : d;
-        }
-    }
-
-    /**
-     * Four outputs at once: one load of x feeds four FMAs (the single dot loads two vectors per
-     * FMA), and the four chains hide each other's FMA latency. Every output is summed in the same
-     * order as {@link #dot} sums it, so which columns go four at a time does not matter. The four
-     * outputs are cs apart in c (1 for four columns of a row, C's row stride for four rows).
-     */
-    private static void dot4(float[] x, int xo, float[] y, int yo, int sbn, int k, float[] c, int co, int cs,
-                             boolean acc) {
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
-        FloatVector s2 = FloatVector.zero(S);
-        FloatVector s3 = FloatVector.zero(S);
-        int y1 = yo + sbn;
-        int y2 = y1 + sbn;
-        int y3 = y2 + sbn;
-        int p = 0;
-        for (; p + L <= k; p += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xo + p);
-            s0 = xv.fma(FloatVector.fromArray(S, y, yo + p), s0);
-            s1 = xv.fma(FloatVector.fromArray(S, y, y1 + p), s1);
-            s2 = xv.fma(FloatVector.fromArray(S, y, y2 + p), s2);
-            s3 = xv.fma(FloatVector.fromArray(S, y, y3 + p), s3);
-        }
-        float d0 = SimdKernels.hsum(s0);
-        float d1 = SimdKernels.hsum(s1);
-        float d2 = SimdKernels.hsum(s2);
-        float d3 = SimdKernels.hsum(s3);
-        for (; p < k; p++) {
-            float xp = x[xo + p];
-            d0 = Math.fma(xp, y[yo + p], d0);
-            d1 = Math.fma(xp, y[y1 + p], d1);
-            d2 = Math.fma(xp, y[y2 + p], d2);
-            d3 = Math.fma(xp, y[y3 + p], d3);
-        }
-        c[co] = acc ? c[co] + d0 : d0;
-        c[co + cs] = acc ? c[co + cs] + d1 : d1;
-        c[co + 2 * cs] = acc ? c[co + 2 * cs] + d2 : d2;
-        c[co + 3 * cs] = acc ? c[co + 3 * cs] + d3 : d3;
-    }
-
-    /** One output, summed exactly as {@link #dot4} sums each of its four (so chunking never changes a result). */
-    static float dot(float[] x, int xo, float[] y, int yo, int k) {
-        FloatVector s0 = FloatVector.zero(S);
-        int p = 0;
-        for (; p + L <= k; p += L) {
-            s0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), s0);
-        }
-        float d = SimdKernels.hsum(s0);
-        for (; p < k; p++) {
-            d = Math.fma(x[xo + p], y[yo + p], d);
-        }
-        return d;
-    }
-
-    /** C[j] (+)= sum_p a[p] B[p, j] for j in [lo, hi) with B's rows contiguous: vector axpys. */
-    private static void rowTimesRows(float[] a, int ao, int sak, float[] b, int bo, int sbk, float[] c, int co,
-                                     int lo, int hi, int k, boolean acc) {
-        if (!acc) {
-            java.util.Arrays.fill(c, co + lo, co + hi, 0f);
-        }
-        int bound = lo + S.loopBound(hi - lo);
-        for (int p = 0; p < k; p++) {
-            float av = a[ao + p * sak];
-            FloatVector va = FloatVector.broadcast(S, av);
-            int br = bo + p * sbk;
-            int j = lo;
-            for (; j < bound; j += L) {
-                va.fma(FloatVector.fromArray(S, b, br + j), FloatVector.fromArray(S, c, co + j)).intoArray(c, co + j);
-            }
-            for (; j < hi; j++) {
-                c[co + j] = Math.fma(av, b[br + j], c[co + j]);
             }
         }
     }

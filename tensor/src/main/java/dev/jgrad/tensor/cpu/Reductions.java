@@ -137,7 +137,7 @@ final class Reductions {
             case MIN -> simd ? SimdKernels.min(x, off, n) : ScalarKernels.min(x, off, n);
             case LOGSUMEXP -> {
                 if (simd) {
-                    yield SimdKernels.logsumexp(x, off, n);
+                    yield SoftmaxKernels.logsumexp(x, off, n);
                 }
                 double[] row = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -274,7 +274,7 @@ final class Reductions {
     static NdArray softmax(NdArray x, int dim, boolean log, boolean simd) {
         return alongLastDim(x, dim, x.dtype(), (in, off, out, oo, count, n) -> {
             if (x.dtype() == DType.F32 && simd) {
-                SimdKernels.softmaxRows(in.storageF32(), off, out.storageF32(), oo, count, n, log, 1f, null, 0);
+                SoftmaxKernels.softmaxRows(in.storageF32(), off, out.storageF32(), oo, count, n, log, 1f, null, 0);
                 return;
             }
             for (int r = 0; r < count; r++) {

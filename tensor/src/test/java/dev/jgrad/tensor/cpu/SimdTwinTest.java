@@ -182,7 +182,7 @@ class SimdTwinTest {
                 System.arraycopy(special, 0, x, 0, special.length);
             }
             for (int i = 0; i + l <= N; i += l) {
-                float[] got = SimdKernels.logNormal(jdk.incubator.vector.FloatVector.fromArray(SimdKernels.S, x, i))
+                float[] got = SoftmaxKernels.logNormal(jdk.incubator.vector.FloatVector.fromArray(SimdKernels.S, x, i))
                         .toArray();
                 for (int j = 0; j < l; j++) {
                     double want = Math.log(x[i + j]);
@@ -270,24 +270,24 @@ class SimdTwinTest {
         for (int i = 0; i < N; i++) {
             xd[i] = x[i];
         }
-        assertEquals(ScalarKernels.logsumexp(xd, 0, N), SimdKernels.logsumexp(x, 0, N), 1e-5);
+        assertEquals(ScalarKernels.logsumexp(xd, 0, N), SoftmaxKernels.logsumexp(x, 0, N), 1e-5);
         for (boolean log : new boolean[] {false, true}) {
             float[] simd = new float[N];
             float[] twin = new float[N];
             float[] lse = new float[1];
-            SimdKernels.softmaxRows(x, 0, simd, 0, 1, N, log, 1f, lse, 0);
+            SoftmaxKernels.softmaxRows(x, 0, simd, 0, 1, N, log, 1f, lse, 0);
             float twinLse = ScalarKernels.softmaxF32(x, 0, twin, 0, N, log);
             assertArrayEquals(twin, simd, log ? 1e-5f : 1e-7f);
             assertEquals(twinLse, lse[0], 1e-5, "logsumexp, log " + log);
             float[] again = new float[N];
-            SimdKernels.softmaxRows(x, 0, again, 0, 1, N, log, 1f, null, 0);
+            SoftmaxKernels.softmaxRows(x, 0, again, 0, 1, N, log, 1f, null, 0);
             assertArrayEquals(simd, again, "the output does not depend on asking for the logsumexp");
         }
         // Softmax times a scale (cross-entropy's 1/N) is the softmax scaled, to a rounding.
         float[] plain = new float[N];
         float[] scaled = new float[N];
-        SimdKernels.softmaxRows(x, 0, plain, 0, 1, N, false, 1f, null, 0);
-        SimdKernels.softmaxRows(x, 0, scaled, 0, 1, N, false, 1f / 3, null, 0);
+        SoftmaxKernels.softmaxRows(x, 0, plain, 0, 1, N, false, 1f, null, 0);
+        SoftmaxKernels.softmaxRows(x, 0, scaled, 0, 1, N, false, 1f / 3, null, 0);
         for (int i = 0; i < N; i++) {
             assertEquals(plain[i] / 3, scaled[i], plain[i] * 1e-6f, "scaled softmax at " + i);
         }
@@ -336,7 +336,7 @@ class SimdTwinTest {
     @Test
     void softmaxRowsGiveEachRowItsOwnBits() {
         int l = SimdKernels.L;
-        for (int n : new int[] {1, l - 1, l, l + 1, 4 * l + 3, 65, SimdKernels.SHORT_ROW, SimdKernels.SHORT_ROW + 1}) {
+        for (int n : new int[] {1, l - 1, l, l + 1, 4 * l + 3, 65, SoftmaxKernels.SHORT_ROW, SoftmaxKernels.SHORT_ROW + 1}) {
             for (int rows : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, l, l + 3, 2 * l + 1}) {
                 for (float special : new float[] {0.5f, Float.NaN, Float.POSITIVE_INFINITY, 1e30f}) {
                     float[] x = values(n * 17 + rows, -4, 4, Math.max(N, 3 + rows * n));
@@ -348,11 +348,11 @@ class SimdTwinTest {
                         float scale = log ? 1f : 0.1f;
                         float[] together = new float[rows * n + 5];
                         float[] lse = new float[rows + 2];
-                        SimdKernels.softmaxRows(x, off, together, 2, rows, n, log, scale, lse, 1);
+                        SoftmaxKernels.softmaxRows(x, off, together, 2, rows, n, log, scale, lse, 1);
                         for (int r = 0; r < rows; r++) {
                             float[] alone = new float[n];
                             float[] one = new float[1];
-                            SimdKernels.softmaxRows(x, off + r * n, alone, 0, 1, n, log, scale, one, 0);
+                            SoftmaxKernels.softmaxRows(x, off + r * n, alone, 0, 1, n, log, scale, one, 0);
                             float[] got = java.util.Arrays.copyOfRange(together, 2 + r * n, 2 + (r + 1) * n);
                             assertArrayEquals(alone, got, "n=" + n + " rows=" + rows + " row " + r + " log " + log);
                             assertEquals(one[0], lse[1 + r], 0, "logsumexp of row " + r);
@@ -386,12 +386,12 @@ class SimdTwinTest {
                     for (int i = 0; i < n; i++) {
                         xd[i] = x[i];
                     }
-                    assertEquals(ScalarKernels.logsumexp(xd, 0, n), SimdKernels.logsumexp(x, 0, n), 1e-4,
+                    assertEquals(ScalarKernels.logsumexp(xd, 0, n), SoftmaxKernels.logsumexp(x, 0, n), 1e-4,
                             "logsumexp n=" + n + " at " + at + " = " + special);
                     for (boolean log : new boolean[] {false, true}) {
                         float[] simd = new float[n];
                         float[] twin = new float[n];
-                        SimdKernels.softmaxRows(x, 0, simd, 0, 1, n, log, 1f, null, 0);
+                        SoftmaxKernels.softmaxRows(x, 0, simd, 0, 1, n, log, 1f, null, 0);
                         ScalarKernels.softmaxF32(x, 0, twin, 0, n, log);
                         assertArrayEquals(twin, simd, 1e-5f, "softmax n=" + n + " at " + at + " = " + special);
                     }
