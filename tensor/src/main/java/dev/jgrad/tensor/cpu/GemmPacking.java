@@ -19,16 +19,15 @@ final class GemmPacking {
     private static final int KC = Gemm.KC;
     /** The first MR lanes: one k-step of a k-major A sliver. */
     private static final VectorMask<Float> SLIVER = S.indexInRange(0, MR);
-    /** Lane l to lane l ^ d, and the lanes whose bit d is set: the stages of {@link #packTransposed8}. */
     /** Eight lanes whatever the machine's width: {@link #packTransposed8} transposes 8 x 8 blocks. */
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    /** Lane l to lane l ^ d, and the lanes whose bit d is set: the stages of {@link #packTransposed8}. */
     private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromValues(S8, 1, 0, 3, 2, 5, 4, 7, 6);
     private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromValues(S8, 2, 3, 0, 1, 6, 7, 4, 5);
     private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromValues(S8, 4, 5, 6, 7, 0, 1, 2, 3);
     private static final VectorMask<Float> BIT1 = VectorMask.fromLong(S8, 0b10101010);
     private static final VectorMask<Float> BIT2 = VectorMask.fromLong(S8, 0b11001100);
     private static final VectorMask<Float> BIT4 = VectorMask.fromLong(S8, 0b11110000);
-
 
     private GemmPacking() {
     }
@@ -137,10 +136,11 @@ final class GemmPacking {
 
     /**
      * {@link #packB} for a B^T with contiguous rows (A x W^T: B's column q is W's row q), on
-     * 8-lane vectors whatever the machine's preferred width. Eight columns x eight k are loaded as eight vectors (one per column) and
-     * transposed in registers in three butterfly stages: at stage d, element (column c, lane l)
-     * trades places with (c ^ d, l ^ d) wherever bit d of c and of l differ, which after d = 4,
-     * 2, 1 leaves vector l holding k-step l of all eight columns. Each trade is one lane
+     * 8-lane vectors whatever the machine's preferred width. Eight columns x eight k are loaded
+     * as eight vectors (one per column) and transposed in registers in three butterfly stages:
+     * at stage d, element (column c, lane l) trades places with (c ^ d, l ^ d) wherever bit d of
+     * c and of l differ, which after d = 4, 2, 1 leaves vector l holding k-step l of all eight
+     * columns. Each trade is one lane
      * permutation and one blend. A k remainder is one more group of eight ending at kc, which
      * rewrites the steps it shares with the group before with the same values; a group with
      * fewer than eight real columns loads its last real column again in their place, so the
