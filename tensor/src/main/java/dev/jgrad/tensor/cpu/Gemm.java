@@ -60,9 +60,13 @@ final class Gemm {
      * same bits. Medians of 21 alternating rounds against working in C: 2048^3 206.0 -> 196.6 ms
      * on one core, 115.2 -> 109.5 on two; 1024^3 26.4 -> 25.6 and 13.3 -> 13.2 (5 rows a set);
      * 512^3 (3 rows a set) 3.14 -> 3.19 with the scratch, so not there; 702^3 (no aliasing)
-     * even.
+     * even. All of that on Zen 3's 8-way L2; the threshold is half the L2's ways
+     * ({@link CacheGeometry}), at least 4. Zen 5's L2 has 16 ways, and there 768 x 128 x 512 (6
+     * rows a set) ran 431 -> 410 µs without the scratch and the GPT step 26.3 -> 26.0 ms (one
+     * core, medians of 11-15 alternating rounds), while 1024^3 (12 rows a set) and 2048^3 (24)
+     * ran 1.3% and 1.8% slower without it: a threshold of 8 there (session 26).
      */
-    static final int ALIASED_ROWS = 4;
+    static final int ALIASED_ROWS = Math.max(4, CacheGeometry.L2_WAYS / 2);
     /**
      * Floats of packed B above which tasks go column block by column block instead of row block
      * by row block. Rows first reads all of B once per row block, and when B no longer fits the
