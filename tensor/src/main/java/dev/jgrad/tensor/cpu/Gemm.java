@@ -275,9 +275,11 @@ final class Gemm {
             Parallel.Range cols = (lo, hi) -> {
                 for (int i = 0; i < m; i++) {
                     if (sbk == 1) {
-                        MatrixVector.rowTimesTransposed(a, ao + i * sam, sak, b, bo, sbn, c, co + i * ldc, lo, hi, k, accumulate);
+                        MatrixVector.rowTimesTransposed(a, ao + i * sam, sak, b, bo, sbn, c, co + i * ldc, lo, hi, k,
+                                accumulate);
                     } else {
-                        MatrixVector.rowTimesRows(a, ao + i * sam, sak, b, bo, sbk, c, co + i * ldc, lo, hi, k, accumulate);
+                        MatrixVector.rowTimesRows(a, ao + i * sam, sak, b, bo, sbk, c, co + i * ldc, lo, hi, k,
+                                accumulate);
                     }
                 }
             };
@@ -494,8 +496,8 @@ final class Gemm {
                             }
                             at = 0;
                         }
-                        MatrixVector.rowTimesTransposed(row, at, 1, dots.cols, dots.off, dots.stride, c, co + i * ldc + n, 0,
-                                dots.count, k, acc);
+                        MatrixVector.rowTimesTransposed(row, at, 1, dots.cols, dots.off, dots.stride, c,
+                                co + i * ldc + n, 0, dots.count, k, acc);
                     }
                 }
             }

@@ -336,7 +336,8 @@ class SimdTwinTest {
     @Test
     void softmaxRowsGiveEachRowItsOwnBits() {
         int l = SimdKernels.L;
-        for (int n : new int[] {1, l - 1, l, l + 1, 4 * l + 3, 65, SoftmaxKernels.SHORT_ROW, SoftmaxKernels.SHORT_ROW + 1}) {
+        int block = SoftmaxKernels.SHORT_ROW;
+        for (int n : new int[] {1, l - 1, l, l + 1, 4 * l + 3, 65, block, block + 1}) {
             for (int rows : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, l, l + 3, 2 * l + 1}) {
                 for (float special : new float[] {0.5f, Float.NaN, Float.POSITIVE_INFINITY, 1e30f}) {
                     float[] x = values(n * 17 + rows, -4, 4, Math.max(N, 3 + rows * n));
