@@ -102,7 +102,24 @@ final class Gemm {
 
     /** At most this many rows take the matrix-vector path (no packing at all). */
     static final int GEMV_M = 2;
-    /** At most this many rows (and whole vectors of columns) take the unpacked kernel. */
+    /**
+     * Whether a product whose width is not whole vectors may take the unpacked small-row kernel:
+     * with AVX-512, from two vectors wide, where its eight-row tiles cover all but the last
+     * columns and those go through a padded copy of B's last columns (see MatmulKernels.simd). On
+     * one Zen 5 core the MLP step's two such products (27 x 32 x 200 and 32 x 27 x 200) took 5.77
+     * µs packed against 4.94 (a probe in a JVM of its own), and the step 36.6 -> 35.4 µs (medians
+     * of 21 alternating rounds; JMH forks of their own 36.0 and 37.9 against 35.0 and 35.4). A
+     * first version with masked eight-row tiles ran its tile in C1's code (C1 ran out of virtual
+     * registers compiling it, so C2 never did) and boxed 334 KB a call. Not where the packed path
+     * would take its last columns as dot products ({@link #EDGE_DOTS}): which path runs depends on
+     * the thread count, so both must give the same bits.
+     */
+    private static boolean smallAnyWidth(int n, int k) {
+        int edge = n % NR;
+        return L >= 16 && n >= 2 * L && (edge == 0 || edge > EDGE_DOTS || k < EDGE_MIN_K);
+    }
+
+    /** At most this many rows take the unpacked kernel. */
     static final int SMALL_M = 64;
     /**
      * Below this many multiply-adds one thread does the whole product. On two cores, with the
@@ -254,7 +271,7 @@ final class Gemm {
         }
         boolean par = parallel && Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN;
         boolean gemv = m <= GEMV_M && (sbk == 1 || sbn == 1);
-        boolean small = smallRows && !par && m <= SMALL_M && sbn == 1 && n % L == 0;
+        boolean small = smallRows && !par && m <= SMALL_M && sbn == 1 && (n % L == 0 || smallAnyWidth(n, k));
         if (bias != null && (k == 0 || gemv || small)) {
             // Paths without blocks: the bias into all of C first, then the product added.
             fillBias(bias, biaso, c, co, ldc, 0, m, 0, n);

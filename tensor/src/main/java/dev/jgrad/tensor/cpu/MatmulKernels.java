@@ -75,6 +75,10 @@ public final class MatmulKernels {
      * one FMA chain over k in ascending order, starting from zero or, when accumulating, from C,
      * and continued block after block of {@link #KC} from what the last block left in C: the
      * packed kernel sums the same way, so which of the two runs a product never changes its bits.
+     * With AVX-512 the eight-row tiles also take the columns past the last two-vector tile: B's
+     * last columns are copied once per k block into zero-padded rows two vectors wide, and an
+     * eight-row tile runs on them into a scratch tile whose real columns are copied into C (masked
+     * loads and stores in a tile of their own made C1 give up on it, and it ran boxed).
      */
     public static void simd(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk,
                             float[] c, int co, int ldc, int n, int k, int rowLo, int rowHi, boolean accumulate) {
@@ -95,13 +99,43 @@ public final class MatmulKernels {
             // the loop order does not change a bit.
             int i = rowLo;
             if (WIDE) {
+                float[] tail = null;
+                int tailAt = 0;
+                if (whole < n && rowHi - i >= 2 * MR) {
+                    // The columns past the two-vector tiles, copied once per k block into rows of
+                    // whole vectors, zero-padded, so that eight-row tiles run on them unmasked.
+                    tail = TAIL.get();
+                    int w = n - whole;
+                    for (int p = 0; p < kc; p++) {
+                        int src = bo + (kb + p) * sbk + whole;
+                        System.arraycopy(b, src, tail, p * 2 * L, w);
+                        java.util.Arrays.fill(tail, p * 2 * L + w, (p + 1) * 2 * L, 0f);
+                    }
+                    tailAt = 2 * L * KC;
+                }
                 for (; i + 2 * MR <= rowHi; i += 2 * MR) {
                     for (int j = 0; j < whole; j += 2 * L) {
                         tile8x2(a, ao + i * sam + kb * sak, sam, sak, b, bo + kb * sbk + j, sbk, c, co + i * ldc + j,
                                 ldc, kc, acc);
                     }
+                    if (tail != null) {
+                        // C's tail columns of these rows through a scratch tile (2L wide), as the packed
+                        // path's edge tiles: only the real columns go in and come out.
+                        int w = n - whole;
+                        int cp = co + i * ldc + whole;
+                        if (acc) {
+                            for (int r = 0; r < 2 * MR; r++) {
+                                System.arraycopy(c, cp + r * ldc, tail, tailAt + r * 2 * L, w);
+                            }
+                        }
+                        tile8x2(a, ao + i * sam + kb * sak, sam, sak, tail, 0, 2 * L, tail, tailAt, 2 * L, kc, acc);
+                        for (int r = 0; r < 2 * MR; r++) {
+                            System.arraycopy(tail, tailAt + r * 2 * L, c, cp + r * ldc, w);
+                        }
+                    }
                 }
             }
+            int eights = i;   // rows whose every column is done
             // Blocks of four rows; the last one may hold fewer real rows, zero-padded in the copy
             // (the tiles load and store only the real ones), so every row runs four FMA chains
             // at a time instead of one. A last whole vector of columns (n = 200 leaves 8) takes
@@ -155,7 +189,7 @@ public final class MatmulKernels {
                 // n % L. Rows of the four-row blocks have had their last whole vector already.
                 VectorMask<Float> in = SimdKernels.S.indexInRange(j, n);
                 int end = sliver != null && j < wide ? blocks : rowHi;
-                for (int row = rowLo; row < end; row++) {
+                for (int row = eights; row < end; row++) {
                     tile1x1(a, ao + row * sam + kb * sak, sak, b, bo + kb * sbk + j, sbk, c, co + row * ldc + j, kc,
                             in, acc);
                 }
@@ -303,6 +337,9 @@ public final class MatmulKernels {
         c70.intoArray(c, cp + 7 * ldc);
         c71.intoArray(c, cp + 7 * ldc + L);
     }
+
+    /** B's last columns for one k block (2L a row) and then an eight-row C tile: see {@link #simd}. */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[2 * L * (KC + 2 * MR)]);
 
     /** A's values for one row block and k block, k-major (MR per k): see {@link #tile4x2}. */
     private static final ThreadLocal<float[]> SLIVER = ThreadLocal.withInitial(() -> new float[MR * KC]);

@@ -562,15 +562,24 @@ class GemmTest {
     /**
      * Few rows and enough work to go parallel: one thread takes the unpacked small-row kernel,
      * two or three the packed one, and both must sum every element in the same order (k spans
-     * several slabs, n ends in a single vector, C is a strided slice accumulated into).
+     * several slabs, n ends in a single vector, in a partial one (with AVX-512 the small-row
+     * kernel takes those too), or in one to {@link Gemm#EDGE_DOTS} columns past whole slivers
+     * (which the packed path sums as dot products, so then neither thread count may take the
+     * small-row kernel); C is a strided slice accumulated into).
      */
     @Test
     void smallRowPathGivesThePackedPathsBits() {
         SplittableRandom r = new SplittableRandom(12);
         int m = Gemm.SMALL_M - 3;
         int k = 2 * Gemm.KC + 5;
-        // At least 8 whole slivers and a half one, and wide enough to go parallel for any vector width.
-        int n = Math.max(8, (int) (Gemm.PARALLEL_MIN / ((long) m * k) / Gemm.NR + 1)) * Gemm.NR + SimdKernels.L;
+        // At least 8 whole slivers and a little more, and wide enough to go parallel for any vector width.
+        int base = Math.max(8, (int) (Gemm.PARALLEL_MIN / ((long) m * k) / Gemm.NR + 1)) * Gemm.NR;
+        for (int extra : new int[] {SimdKernels.L, Gemm.EDGE_DOTS + 1, 1}) {
+            smallRowPathGivesThePackedPathsBits(r, m, k, base + extra);
+        }
+    }
+
+    private static void smallRowPathGivesThePackedPathsBits(SplittableRandom r, int m, int k, int n) {
         int ldc = n + 7;
         assertTrue((long) m * n * k >= Gemm.PARALLEL_MIN, "the shape must be big enough to go parallel");
         float[] a = random(r, m * k);
@@ -582,8 +591,8 @@ class GemmTest {
                 Gemm.sgemm(a, 0, k, 1, b, 0, n, 1, c, 0, ldc, m, n, k, acc, true);
                 return c;
             });
-            assertArrayEquals(out[0], out[1], "accumulate " + acc);
-            assertArrayEquals(out[0], out[2], "accumulate " + acc);
+            assertArrayEquals(out[0], out[1], "n=" + n + " accumulate " + acc);
+            assertArrayEquals(out[0], out[2], "n=" + n + " accumulate " + acc);
             float[] want = oracle(a, k, 1, b, n, 1, m, n, k);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
