@@ -28,7 +28,10 @@ source "$ROOT/bench/openblas-env.sh"
 rm -f "$OUT"/pytorch-*.json
 JAR="$ROOT/bench/target/benchmarks.jar"
 SHAPES="64,128,256,512,1024,2048,207,300,702,768x128x384,768x128x128,768x128x512,768x512x128,768x128x65,48x256x64x64"
-ITER=(-wi 2 -i 5 -w 1 -r 1)
+# Five warmup seconds a GEMM run: with two, session 26's Zen 5 report caught jgrad's 64^3 in a JIT
+# phase (measured iterations 6.83, 6.82, 6.88, 4.09, 3.00 us; settled, 2.9-3.0), which a rerun of
+# that row repeated; with five, three runs had settled before the first measured second.
+ITER=(-wi 5 -i 5 -w 1 -r 1)
 if [[ "${QUICK:-0}" == 1 ]]; then
   SHAPES="64,256,512,1024,207,768x128x384,768x128x65,48x256x64x64"
   ITER=(-wi 2 -i 3 -w 1 -r 1)
