@@ -5,7 +5,7 @@
 # README's tables) and gemm.png. Each group's PyTorch side runs right after jgrad's, so that a
 # ratio compares two timings minutes apart, not the JMH part against a PyTorch part half an hour
 # later (these VMs change speed by the hour). Called by `./jgrad bench-report` (which builds
-# bench/target/benchmarks.jar first); takes about 30 minutes on 2 cores.
+# bench/target/benchmarks.jar first); takes about 30-35 minutes on 2 cores.
 # Set QUICK=1 for a shorter run (fewer shapes and iterations).
 # An argument names another output folder (a second machine's report beside the first's).
 set -euo pipefail

@@ -132,7 +132,9 @@ public final class SoftmaxKernels {
 
     /**
      * For each of the L rows from off (n apart), {@link #shiftMax}'s four chains and masked tail
-     * merged into one vector (no butterfly), stored at t[r L]. No vector crosses a call in this
+     * merged into one vector (no butterfly), stored at t[r L]. Written again rather than shared
+     * with shiftMax: a shared helper would shrink shiftMax under C2's inlining limit, which (see
+     * there) puts softmaxRows over its node budget. No vector crosses a call in this
      * kernel: returned from a method C2 did not inline, each was boxed on the heap (a version
      * that returned them allocated 380 KB per 768 x 65 softmax and ran 1.6 times as long).
      */
