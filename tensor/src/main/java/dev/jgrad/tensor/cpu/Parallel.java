@@ -1,6 +1,7 @@
 package dev.jgrad.tensor.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -17,10 +18,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * another application thread holds the pool, run on the calling thread alone.
  */
 public final class Parallel {
-    /** How long an idle worker keeps polling for the next loop before it parks. */
-    private static final long SPIN_NANOS = 200_000;
+    /**
+     * How long an idle worker keeps polling for the next loop before it parks. A wake-up is paid
+     * by the thread that posts the next loop, inside unpark, and on a VM that can outlast the
+     * loop: on the 2-vCPU Zen 5 VM, GPT step on two threads, the worker parks 3-6 times a step
+     * (the optimizer and the loss run alone for longer than 200 µs), the step's 137 loop starts
+     * take 0.9-1.5 ms in all and a fifth of the unparks over 100 µs each. Spinning 2 ms cuts that
+     * to 0.3-0.5 parks and 0.24-0.31 ms, 20 ms to none and 5 µs, yet the step gains under 1%
+     * (10 ms against 200 µs: 0.994, medians of 41 alternating rounds; sessions 9, 21 and 22
+     * found the same), because the worker woken late still joins the loop's later chunks. Not
+     * worth a core burning for 10 ms after every burst of loops.
+     */
+    static final long SPIN_NANOS = 200_000;
 
-    private static volatile Pool pool = new Pool(defaultThreads());
+    private static volatile Pool pool = new Pool(defaultThreads(), SPIN_NANOS);
 
     private Parallel() {
     }
@@ -52,7 +63,7 @@ public final class Parallel {
         }
         if (threads != threads()) {
             Pool old = pool;
-            pool = new Pool(threads);
+            pool = new Pool(threads, SPIN_NANOS);
             old.shutdown();
         }
     }
@@ -65,21 +76,7 @@ public final class Parallel {
 
     /** Runs {@code body} over [0, n) in chunks of {@code grain}, in parallel when it pays. */
     public static void forRange(int n, int grain, Range body) {
-        if (n <= 0) {
-            return;
-        }
-        int g = Math.max(grain, 1);
-        int chunks = (int) (((long) n + g - 1) / g);
-        Pool p = pool;
-        if (chunks == 1 || p.threads == 1 || Pool.INSIDE.get() || !p.lock.tryLock()) {
-            body.run(0, n);
-            return;
-        }
-        try {
-            p.run(new Job(body, n, g, chunks));
-        } finally {
-            p.lock.unlock();
-        }
+        pool.forRange(n, grain, body);
     }
 
     /** One parallel loop: chunks are handed out by an atomic counter, first come first served. */
@@ -117,18 +114,33 @@ public final class Parallel {
         }
     }
 
-    private static final class Pool {
+    /** threads - 1 workers; package-private so that tests can build one with their own spin. */
+    static final class Pool {
         static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
 
         final int threads;
+        private final long spinNanos;
         final ReentrantLock lock = new ReentrantLock();
         final Thread[] workers;
-        /** The current job; a new object for every loop, so workers see each loop exactly once. */
+        /** The current job, null between loops (so a finished loop's body can be collected). */
         volatile Job job;
+        /**
+         * Loops posted so far. Workers wait for this to change, not for {@code job}: a loop that
+         * the caller finished alone before a parked worker woke leaves {@code job} null again,
+         * and a worker that waited on {@code job} went straight back to sleep, still counting
+         * its idle time from before it parked. It then slept through every later short loop, and
+         * each of those paid the wake-up on the caller's side for nothing.
+         */
+        volatile long posted;
+        /** Workers parked or about to park: only then does a new loop need unpark's system call. */
+        private final AtomicInteger parked = new AtomicInteger();
+        /** Times a worker has parked (each timed-out park counts again). */
+        private final AtomicLong parks = new AtomicLong();
         volatile boolean stopped;
 
-        Pool(int threads) {
+        Pool(int threads, long spinNanos) {
             this.threads = threads;
+            this.spinNanos = spinNanos;
             workers = new Thread[threads - 1];
             for (int i = 0; i < workers.length; i++) {
                 Thread t = new Thread(this::workerLoop, "jgrad-cpu-" + (i + 1));
@@ -138,11 +150,50 @@ public final class Parallel {
             }
         }
 
-        void run(Job j) {
-            job = j;
-            for (Thread w : workers) {
-                LockSupport.unpark(w);
+        void forRange(int n, int grain, Range body) {
+            if (n <= 0) {
+                return;
             }
+            int g = Math.max(grain, 1);
+            int chunks = (int) (((long) n + g - 1) / g);
+            if (chunks == 1 || threads == 1 || INSIDE.get() || !lock.tryLock()) {
+                body.run(0, n);
+                return;
+            }
+            try {
+                run(new Job(body, n, g, chunks));
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Workers parked now or about to park. */
+        int parkedWorkers() {
+            return parked.get();
+        }
+
+        long parks() {
+            return parks.get();
+        }
+
+        /**
+         * Makes j the current loop and wakes parked workers. Only the lock holder calls it (and
+         * tests, with null for a loop the caller finished before any worker looked).
+         */
+        void post(Job j) {
+            job = j;
+            posted = posted + 1;
+            // A worker increments parked before its last look at posted, so either it sees this
+            // loop or this read sees it parking (both volatile: one total order).
+            if (parked.get() > 0) {
+                for (Thread w : workers) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+
+        private void run(Job j) {
+            post(j);
             INSIDE.set(true);
             try {
                 j.work();
@@ -168,21 +219,26 @@ public final class Parallel {
 
         private void workerLoop() {
             INSIDE.set(true);
-            Job last = null;
+            long seen = posted;
             while (!stopped) {
-                Job j = job;
-                if (j != null && j != last) {
-                    last = j;
-                    j.work();
-                    continue;
-                }
+                // Spin for spinNanos after the last loop seen, then park until the next one.
                 long idleSince = System.nanoTime();
-                while (!stopped && (job == null || job == last)) {
-                    if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                while (!stopped && posted == seen) {
+                    if (System.nanoTime() - idleSince < spinNanos) {
                         Thread.onSpinWait();
                     } else {
-                        LockSupport.parkNanos(this, 10_000_000L);
+                        parked.incrementAndGet();
+                        if (!stopped && posted == seen) {
+                            parks.incrementAndGet();
+                            LockSupport.parkNanos(this, 10_000_000L);
+                        }
+                        parked.decrementAndGet();
                     }
+                }
+                seen = posted;
+                Job j = job;     // may be a later loop's, or null if this one is over: both fine
+                if (j != null) {
+                    j.work();
                 }
             }
         }

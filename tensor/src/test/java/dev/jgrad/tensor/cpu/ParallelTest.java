@@ -88,6 +88,34 @@ class ParallelTest {
     }
 
     @Test
+    void aWorkerWokenForALoopItMissedSpinsAgainBeforeParking() throws Exception {
+        // A loop the caller finished alone before the parked worker looked (posted as null): the
+        // worker must count its idle time from that loop, not from before it parked. It used to
+        // go straight back to sleep (a park at once, then one every 10 ms timeout), and every
+        // later short loop paid a wake-up for nothing.
+        Parallel.Pool pool = new Parallel.Pool(2, 300_000_000L);
+        try {
+            waitUntil(() -> pool.parkedWorkers() == 1, "the idle worker parks after its 300 ms spin");
+            long before = pool.parks();
+            pool.post(null);
+            Thread.sleep(50);
+            // at most one: a 10 ms timeout can re-park it just before the post
+            long parks = pool.parks() - before;
+            assertTrue(parks <= 1, "the woken worker spins for 300 ms, but parked " + parks + " times in 50 ms");
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
     void rejectsANonPositiveThreadCount() {
         var e = assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
         assertTrue(e.getMessage().contains("setThreads"), e.getMessage());
