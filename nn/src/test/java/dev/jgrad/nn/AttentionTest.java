@@ -50,10 +50,13 @@ class AttentionTest {
 
     @Test
     void fusedFloat32KernelsMatchTheCompositeAndTheirTwins() {
-        // (B, nh, Tq, Tk, hs); the last three span several 64 x 64 tiles (a partial last tile, a
-        // cached query block over three key tiles, one decoded token over three key tiles).
+        // (B, nh, Tq, Tk, hs); the last five span several 64 x 64 tiles (a partial last tile, a
+        // cached query block over three key tiles, one decoded token over three key tiles). With
+        // AVX-512, hs 32 and 64 take the register tile straight for bands of 8 rows (64 two tiles
+        // a band); 20, 150 and 70 rows end in a partial band, which goes through the GEMM.
         int[][] shapes = {{2, 3, 7, 7, 5}, {1, 2, 3, 9, 16}, {3, 4, 64, 64, 32}, {1, 1, 1, 20, 8},
-            {1, 2, 150, 150, 16}, {2, 1, 70, 200, 8}, {1, 1, 1, 130, 8}};
+            {1, 2, 20, 20, 64}, {1, 2, 150, 150, 16}, {1, 1, 150, 150, 32}, {2, 1, 70, 200, 8},
+            {1, 1, 70, 200, 32}, {1, 1, 1, 130, 8}};
         for (int[] sh : shapes) {
             int b = sh[0];
             int nh = sh[1];

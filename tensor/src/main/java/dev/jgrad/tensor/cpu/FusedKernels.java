@@ -3,6 +3,8 @@ package dev.jgrad.tensor.cpu;
 import dev.jgrad.tensor.backend.BinaryOp;
 import dev.jgrad.tensor.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -279,9 +281,10 @@ final class FusedKernels {
      * of work (attention forward + backward at GPT's shape, one thread: 3.28 against 3.05 ms with
      * 4-row slivers); bands of 20 (four a tile, as before) or 15 are within noise of the 4-row
      * build (medians of 41 alternating rounds: 3.34 and 3.44 against 3.52 ms). With AVX-512 the
-     * bands take the small-row kernel ({@link Gemm#SMALL_TILES}), whose widest tile is 8 rows:
+     * bands took the small-row kernel ({@link Gemm#SMALL_TILES}), whose widest tile is 8 rows:
      * bands of 8 against 16, one Zen 5 core, medians of 21 alternating rounds 803 -> 756 µs
-     * (two cores within noise, 1.015); 32 rows 0.986, 4 rows 1.096.
+     * (two cores within noise, 1.015); 32 rows 0.986, 4 rows 1.096. Now they go to that tile
+     * straight ({@link #DIRECT}).
      */
     static final int BAND = Gemm.MR == 5 ? 20 : 8;
 
@@ -297,8 +300,18 @@ final class FusedKernels {
         final float[] dp = new float[TILE * TILE];
         final float[] rows = new float[TILE];
         final float[] sums = new float[TILE];
+        final float[] tileMax = new float[TILE];
+        private float[] keys = new float[0];
 
         private AttentionScratch() {
+        }
+
+        /** A tile's keys packed for {@link #scores}: n floats, grown on demand. */
+        float[] keys(int n) {
+            if (keys.length < n) {
+                keys = new float[n];
+            }
+            return keys;
         }
 
         /** The calling thread's buffers. */
@@ -328,6 +341,7 @@ final class FusedKernels {
         float[] p = scratch.p;                   // (TILE, TILE) scores, then probabilities
         float[] max = scratch.rows;              // running row maxima
         float[] sums = scratch.sums;             // running row sums
+        float[] tileMax = scratch.tileMax;       // scale times each row's extreme score in this tile
         for (int i0 = 0; i0 < tq; i0 += TILE) {
             int rows = Math.min(TILE, tq - i0);
             int keys = i0 + rows + tk - tq;      // keys the tile's last row sees
@@ -338,19 +352,25 @@ final class FusedKernels {
                 int off = i0 + tk - tq - j0;     // row r sees the tile's keys [0, r + off]
                 // Scores only in the register tiles some row sees: a row's values past its n are
                 // never used (the passes below run in whole vectors, then zero them).
-                Gemm.sgemmLower(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, off);
+                scores(q, qo + i0 * qr, qr, k, ko + j0 * kr, kr, p, rows, cols, hs, off, scratch);
+                // Every row's maximum first, then the exps: in one loop each row's exps waited
+                // on its own maximum's reduction and the rows ran one after another. One Zen 5
+                // core, a 64 x 64 tile's row passes: 2.4 -> 1.2 µs (a probe on copies of them).
+                for (int r = 0; r < rows; r++) {
+                    int n = Math.min(cols, r + off + 1);   // keys row r sees in this tile
+                    tileMax[r] = n <= 0 ? Float.NEGATIVE_INFINITY : rowExtreme(p, r * TILE, n, scale >= 0) * scale;
+                }
                 for (int r = 0; r < rows; r++) {
                     int row = r * TILE;
-                    int n = Math.min(cols, r + off + 1);   // keys row r sees in this tile
+                    int n = Math.min(cols, r + off + 1);
                     if (n <= 0) {
-                        java.util.Arrays.fill(p, row, row + cols, 0f);
+                        zeroPast(p, row, 0, cols);
                         continue;
                     }
-                    float mt = (scale >= 0 ? SimdKernels.max(p, row, n) : SimdKernels.min(p, row, n)) * scale;
                     float mOld = max[r];
-                    float m = Math.max(mOld, mt);
+                    float m = Math.max(mOld, tileMax[r]);
                     float sum = expScaled(p, row, n, scale, m);
-                    java.util.Arrays.fill(p, row + n, row + cols, 0f);
+                    zeroPast(p, row, n, cols);
                     if (j0 > 0 && m > mOld) {
                         float corr = (float) Math.exp(mOld - m);
                         sums[r] *= corr;
@@ -363,8 +383,8 @@ final class FusedKernels {
                     // out (+)= p v over the keys this band of rows sees (the rest of p is zero)
                     int r1 = Math.min(rows, r0 + BAND);
                     int seen = Math.clamp(r1 + off, 0, cols);
-                    Gemm.sgemmTile(p, r0 * TILE, TILE, 1, v, vo + j0 * vr, vr, 1, out, oo + (i0 + r0) * or, or, r1 - r0, hs,
-                            seen, j0 > 0);
+                    band(p, r0 * TILE, TILE, 1, v, vo + j0 * vr, vr, out, oo + (i0 + r0) * or, or, r1 - r0, hs, seen,
+                            j0 > 0);
                 }
             }
             for (int r = 0; r < rows; r++) {
@@ -398,17 +418,113 @@ final class FusedKernels {
     }
 
     /**
-     * One tile row of the attention backward: p := exp(scale s - lse) (s, the scores, in p) and
-     * dp := scale p (dp - d), in whole vectors as in {@link #expScaled}.
+     * The largest (or, {@code max} false, smallest) of a tile row's first n values, n >= 1, in
+     * whole vectors (a tile row is TILE floats) with the lanes past n masked out: no scalar tail,
+     * which on the causal tile's rows of every length averaged half a vector. Java's NaN rule, as
+     * {@link SimdKernels#max}.
      */
-    private static void softmaxBackwardRow(float[] p, float[] dp, int row, int n, float scale, float lse, float d) {
+    private static float rowExtreme(float[] x, int off, int n, boolean max) {
+        FloatVector none = FloatVector.broadcast(S, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+        FloatVector acc = none;
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = none.blend(FloatVector.fromArray(S, x, off + i), S.indexInRange(i, n));
+            acc = max ? acc.max(v) : acc.min(v);
+        }
+        return acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+    }
+
+    /**
+     * Zeros a tile row from the first whole vector at or past n up to cols: whole-vector stores,
+     * never past the row (TILE is a multiple of the vector length). The vector holding n was
+     * zeroed past n by its writer. Arrays.fill here doubled the time of the backward's row pass
+     * (0.64 -> 1.27 µs a 64 x 64 tile, one Zen 5 core; vector stores 0.76).
+     */
+    private static void zeroPast(float[] x, int row, int n, int cols) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int j = (n + L - 1) / L * L; j < cols; j += L) {
+            zero.intoArray(x, row + j);
+        }
+    }
+
+    /**
+     * One tile row of the attention backward: p := exp(scale s - lse) (s, the scores, in p) and
+     * dp := scale p (dp - d), in whole vectors as in {@link #expScaled}, both zero past n (what
+     * lies there in dp, scores past the diagonal, may be anything) up to cols.
+     */
+    private static void softmaxBackwardRow(float[] p, float[] dp, int row, int n, int cols, float scale, float lse,
+                                           float d) {
         FloatVector vs = FloatVector.broadcast(S, scale);
         FloatVector shift = FloatVector.broadcast(S, -lse);
         FloatVector vd = FloatVector.broadcast(S, d);
+        FloatVector zero = FloatVector.zero(S);
         for (int j = 0; j < n; j += L) {
+            VectorMask<Float> in = S.indexInRange(j, n);
             FloatVector pj = SimdKernels.expLow(FloatVector.fromArray(S, p, row + j).fma(vs, shift));
-            pj.intoArray(p, row + j);
-            pj.mul(FloatVector.fromArray(S, dp, row + j).sub(vd)).mul(vs).intoArray(dp, row + j);
+            FloatVector ds = pj.mul(FloatVector.fromArray(S, dp, row + j).sub(vd)).mul(vs);
+            zero.blend(pj, in).intoArray(p, row + j);
+            zero.blend(ds, in).intoArray(dp, row + j);
+        }
+        zeroPast(p, row, n, cols);
+        zeroPast(dp, row, n, cols);
+    }
+
+    /**
+     * Whether attention's products with a full band of rows go straight to the 8 x 2L register
+     * tile ({@link MatmulKernels#tile8x2}): with AVX-512 (its 16 accumulators need 32 registers)
+     * and bands of 8. Through {@link Gemm}, each of those small products paid its dispatch (the
+     * path choice, thread-local buffers, A copied into a sliver) and the scores packed both
+     * operands; at GPT's shape (hs 32) the scores took 1.8 µs a 64 x 64 tile, 1.5 straight, and
+     * eight bands of dq 1.07 µs, 0.97 straight (one Zen 5 core, probes). Attention forward +
+     * backward at GPT's shape ({@code ./jgrad bench-ab ... AttentionBench.forwardBackward -p
+     * threads=1}, medians of 15 alternating rounds): 734 µs, 682 with the two-pass rows below,
+     * 608 with these; the GPT step on one core 0.981 (21 rounds).
+     */
+    private static final boolean DIRECT = L >= 16 && BAND == 8;
+
+    /**
+     * c (m rows, ldc apart, hs wide) (+)= a (m x kc, strides sam and sak) b (kc rows sbk apart,
+     * hs contiguous each): one band of an attention product. The same bits either way: every
+     * element is one FMA chain over k in order, from zero or from c, in both kernels.
+     */
+    private static void band(float[] a, int ao, int sam, int sak, float[] b, int bo, int sbk, float[] c, int co,
+                             int ldc, int m, int hs, int kc, boolean acc) {
+        if (DIRECT && m == BAND && hs % (2 * L) == 0) {
+            for (int h = 0; h < hs; h += 2 * L) {
+                MatmulKernels.tile8x2(a, ao, sam, sak, b, bo + h, sbk, c, co + h, ldc, kc, acc);
+            }
+        } else {
+            Gemm.sgemmTile(a, ao, sam, sak, b, bo, sbk, 1, c, co, ldc, m, hs, kc, acc);
+        }
+    }
+
+    /**
+     * A score tile p (rows x cols, TILE apart) := a kᵀ where row r sees keys [0, r + off] (a and
+     * k rows of hs floats, ar and kr apart), as {@link Gemm#sgemmLower}: past a row's last key p
+     * may keep anything. Straight to the register tile: k's rows packed once into slivers of 2L
+     * keys, then each band of 8 rows against the slivers some row of the band sees; the rows of
+     * a last, partial band through sgemmLower.
+     */
+    private static void scores(float[] a, int ao, int ar, float[] k, int ko, int kr, float[] p, int rows, int cols,
+                               int hs, int off, AttentionScratch scratch) {
+        if (!DIRECT) {
+            Gemm.sgemmLower(a, ao, ar, 1, k, ko, 1, kr, p, 0, TILE, rows, cols, hs, off);
+            return;
+        }
+        int nr = 2 * L;
+        float[] kt = scratch.keys(TILE * hs);
+        int slivers = (cols + nr - 1) / nr;
+        for (int s = 0; s < slivers; s++) {
+            GemmPacking.packB(k, ko + s * nr * kr, 1, kr, Math.min(nr, cols - s * nr), hs, kt, s * nr * hs);
+        }
+        int r0 = 0;
+        for (; r0 + BAND <= rows; r0 += BAND) {
+            for (int s = 0; s < slivers && s * nr <= r0 + BAND - 1 + off; s++) {
+                MatmulKernels.tile8x2(a, ao + r0 * ar, ar, 1, kt, s * nr * hs, nr, p, r0 * TILE + s * nr, TILE, hs,
+                        false);
+            }
+        }
+        if (r0 < rows) {
+            Gemm.sgemmLower(a, ao + r0 * ar, ar, 1, k, ko, 1, kr, p, r0 * TILE, TILE, rows - r0, cols, hs, off + r0);
         }
     }
 
@@ -455,31 +571,29 @@ final class FusedKernels {
             for (int j0 = 0; j0 < keys; j0 += TILE) {
                 int cols = Math.min(TILE, keys - j0);
                 int off = i0 + tk - tq - j0;     // row r sees the tile's keys [0, r + off]
-                Gemm.sgemmLower(q, qo + i0 * qr, qr, 1, k, ko + j0 * kr, 1, kr, p, 0, TILE, rows, cols, hs, off);
-                Gemm.sgemmLower(g, go + i0 * gr, gr, 1, v, vo + j0 * vr, 1, vr, dp, 0, TILE, rows, cols, hs, off);
+                scores(q, qo + i0 * qr, qr, k, ko + j0 * kr, kr, p, rows, cols, hs, off, scratch);
+                scores(g, go + i0 * gr, gr, v, vo + j0 * vr, vr, dp, rows, cols, hs, off, scratch);
                 for (int r = 0; r < rows; r++) {
                     int row = r * TILE;
                     int n = Math.max(0, Math.min(cols, r + off + 1));
-                    softmaxBackwardRow(p, dp, row, n, scale, lse[lo + i0 + r], d[r]);
-                    java.util.Arrays.fill(p, row + n, row + cols, 0f);
-                    java.util.Arrays.fill(dp, row + n, row + cols, 0f);
+                    softmaxBackwardRow(p, dp, row, n, cols, scale, lse[lo + i0 + r], d[r]);
                 }
                 for (int r0 = 0; r0 < rows; r0 += BAND) {
                     // dq += ds k over the keys this band of rows sees
                     int r1 = Math.min(rows, r0 + BAND);
                     int seen = Math.clamp(r1 + off, 0, cols);
-                    Gemm.sgemmTile(dp, r0 * TILE, TILE, 1, k, ko + j0 * kr, kr, 1, dq, dqo + (i0 + r0) * dqr, dqr, r1 - r0,
-                            hs, seen, true);
+                    band(dp, r0 * TILE, TILE, 1, k, ko + j0 * kr, kr, dq, dqo + (i0 + r0) * dqr, dqr, r1 - r0, hs,
+                            seen, true);
                 }
                 for (int c0 = 0; c0 < cols; c0 += BAND) {
                     // dv += pᵀ g and dk += dsᵀ q over the rows that see this band of keys
                     int c1 = Math.min(cols, c0 + BAND);
                     int first = Math.clamp(c0 - off, 0, rows);
                     int n = rows - first;
-                    Gemm.sgemmTile(p, first * TILE + c0, 1, TILE, g, go + (i0 + first) * gr, gr, 1, dv,
-                            dvo + (j0 + c0) * dvr, dvr, c1 - c0, hs, n, true);
-                    Gemm.sgemmTile(dp, first * TILE + c0, 1, TILE, q, qo + (i0 + first) * qr, qr, 1, dk,
-                            dko + (j0 + c0) * dkr, dkr, c1 - c0, hs, n, true);
+                    band(p, first * TILE + c0, 1, TILE, g, go + (i0 + first) * gr, gr, dv, dvo + (j0 + c0) * dvr,
+                            dvr, c1 - c0, hs, n, true);
+                    band(dp, first * TILE + c0, 1, TILE, q, qo + (i0 + first) * qr, qr, dk, dko + (j0 + c0) * dkr,
+                            dkr, c1 - c0, hs, n, true);
                 }
             }
         }

@@ -279,7 +279,7 @@ public final class MatmulKernels {
      * objects in memory. Attention's 64 x 32 x 64 products (p v, pᵀ g) went from 3.3 to 2.4-2.6 µs
      * on one AVX-512 core.
      */
-    private static void tile8x2(float[] a, int ap, int sam, int sak, float[] b, int bp, int sbk,
+    static void tile8x2(float[] a, int ap, int sam, int sak, float[] b, int bp, int sbk,
                                 float[] c, int cp, int ldc, int kc, boolean acc) {
         var S = SimdKernels.S;
         FloatVector c00 = load(c, cp, acc), c01 = load(c, cp + L, acc);
