@@ -506,7 +506,8 @@ final class FusedKernels {
      */
     private static void scores(float[] a, int ao, int ar, float[] k, int ko, int kr, float[] p, int rows, int cols,
                                int hs, int off, AttentionScratch scratch) {
-        if (!DIRECT) {
+        if (!DIRECT || rows < BAND) {
+            // No full band (decoding's one query row): nothing would use the packed keys.
             Gemm.sgemmLower(a, ao, ar, 1, k, ko, 1, kr, p, 0, TILE, rows, cols, hs, off);
             return;
         }
