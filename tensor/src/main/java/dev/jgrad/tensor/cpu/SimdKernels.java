@@ -4,6 +4,7 @@ import dev.jgrad.tensor.backend.BinaryOp;
 import dev.jgrad.tensor.backend.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -395,6 +396,63 @@ public final class SimdKernels {
             }
         }
         return i;
+    }
+
+    /**
+     * dst[d0 + j] := the sum over rows r in [0, rows) of src[off + r * ld + j], j in [0, w): each
+     * column added row after row from zero, whatever the blocking, so any split of the columns
+     * gives the same bits. Eight vectors of columns stay in registers across all the rows (eight
+     * add chains in flight), then four, then one, then a masked last vector. The four-vector
+     * block repeats the eight's shape on purpose: without it 64 columns ran one chain at a time
+     * (3072 x 64: 6.2 -> 10.7 µs, 768 x 65: 2.1 -> 3.0). It was an add of
+     * each row into an array, one call per row: a bias gradient over 768 x 512 took 25 µs on one
+     * Zen 5 core, most of it the calls and the array's loads and stores.
+     */
+    static void columnSums(float[] src, int off, int ld, int rows, float[] dst, int d0, int w) {
+        FloatVector zero = FloatVector.zero(S);
+        int j = 0;
+        for (; j + 8 * L <= w; j += 8 * L) {
+            FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+            for (int r = 0, o = off + j; r < rows; r++, o += ld) {
+                a0 = a0.add(FloatVector.fromArray(S, src, o));
+                a1 = a1.add(FloatVector.fromArray(S, src, o + L));
+                a2 = a2.add(FloatVector.fromArray(S, src, o + 2 * L));
+                a3 = a3.add(FloatVector.fromArray(S, src, o + 3 * L));
+                a4 = a4.add(FloatVector.fromArray(S, src, o + 4 * L));
+                a5 = a5.add(FloatVector.fromArray(S, src, o + 5 * L));
+                a6 = a6.add(FloatVector.fromArray(S, src, o + 6 * L));
+                a7 = a7.add(FloatVector.fromArray(S, src, o + 7 * L));
+            }
+            a0.intoArray(dst, d0 + j);
+            a1.intoArray(dst, d0 + j + L);
+            a2.intoArray(dst, d0 + j + 2 * L);
+            a3.intoArray(dst, d0 + j + 3 * L);
+            a4.intoArray(dst, d0 + j + 4 * L);
+            a5.intoArray(dst, d0 + j + 5 * L);
+            a6.intoArray(dst, d0 + j + 6 * L);
+            a7.intoArray(dst, d0 + j + 7 * L);
+        }
+        for (; j + 4 * L <= w; j += 4 * L) {
+            FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+            for (int r = 0, o = off + j; r < rows; r++, o += ld) {
+                a0 = a0.add(FloatVector.fromArray(S, src, o));
+                a1 = a1.add(FloatVector.fromArray(S, src, o + L));
+                a2 = a2.add(FloatVector.fromArray(S, src, o + 2 * L));
+                a3 = a3.add(FloatVector.fromArray(S, src, o + 3 * L));
+            }
+            a0.intoArray(dst, d0 + j);
+            a1.intoArray(dst, d0 + j + L);
+            a2.intoArray(dst, d0 + j + 2 * L);
+            a3.intoArray(dst, d0 + j + 3 * L);
+        }
+        for (; j < w; j += L) {
+            VectorMask<Float> in = S.indexInRange(j, w);
+            FloatVector a = zero;
+            for (int r = 0, o = off + j; r < rows; r++, o += ld) {
+                a = a.add(FloatVector.fromArray(S, src, o, in));
+            }
+            a.intoArray(dst, d0 + j, in);
+        }
     }
 
     /**

@@ -260,6 +260,38 @@ class SimdTwinTest {
         }
     }
 
+    /**
+     * Column sums (a bias gradient: a sum over the leading dims) keep one add chain per column
+     * from zero in row order, so they give the scalar twin's bits exactly, at column counts that
+     * end in each of the kernel's blocks (eight, four, one vector, a masked part) and with no rows
+     * at all; and, as any split of the columns gives those bits, the same on any thread count.
+     */
+    @Test
+    void columnSumsGiveTheTwinsBitsOnAnyThreadCount() {
+        int threadsBefore = Parallel.threads();
+        int l = SimdKernels.L;
+        Generator g = new Generator(31);
+        try {
+            for (int cols : new int[] {1, l - 1, l, 3 * l + 5, 4 * l, 8 * l, 8 * l + 4 * l + l + 3, 21 * l + 7}) {
+                for (int rows : new int[] {0, 1, 7, 300}) {
+                    // A view past the start of its storage: the kernel reads from an offset.
+                    NdArray x = NdArray.randn(g, DType.F32, rows + 1, cols).narrow(0, 1, rows);
+                    CpuBackend.useSimd(false);
+                    float[] twin = x.sum(new int[] {0}, false).toFloatArray();
+                    CpuBackend.useSimd(true);
+                    for (int threads : new int[] {1, 2, 3}) {
+                        Parallel.setThreads(threads);
+                        assertArrayEquals(twin, x.sum(new int[] {0}, false).toFloatArray(),
+                                rows + " x " + cols + ", threads " + threads);
+                    }
+                }
+            }
+        } finally {
+            CpuBackend.useSimd(true);
+            Parallel.setThreads(threadsBefore);
+        }
+    }
+
     @Test
     void rowReductionsAgree() {
         float[] x = values(3, -5, 5);
