@@ -275,6 +275,12 @@ public final class NdArray {
             }
             return out;
         }
+        if (dtype == DType.I32 && isContiguous()) {
+            // Index lists (embedding ids) come here once per op: a plain copy, not a copy kernel.
+            // (An empty view's offset may lie past its storage.)
+            int n = numel();
+            return n == 0 ? new int[0] : java.util.Arrays.copyOfRange(i32, layout.offset(), layout.offset() + n);
+        }
         return ownedCopy(DType.I32).i32;
     }
 

@@ -25,6 +25,18 @@ class CreationTest {
         assertThrows(IllegalArgumentException.class, () -> NdArray.full(DType.I32, 0.5, 2));
     }
 
+    /** Ints out of views: a contiguous one past the start of its storage, strided ones, empty ones. */
+    @Test
+    void toIntArrayReadsViewsAsTheyLook() {
+        NdArray x = NdArray.arange(DType.I32, 12).reshape(3, 4);
+        assertArrayEquals(new int[] {4, 5, 6, 7, 8, 9, 10, 11}, x.narrow(0, 1, 2).toIntArray());
+        assertArrayEquals(new int[] {1, 5, 9}, x.select(1, 1).toIntArray());
+        assertArrayEquals(new int[] {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, x.t().toIntArray());
+        assertArrayEquals(new int[0], x.narrow(0, 3, 0).toIntArray());
+        // An empty view whose offset lies past its (empty) storage.
+        assertArrayEquals(new int[0], NdArray.zeros(DType.I32, 0, 2).select(1, 1).toIntArray());
+    }
+
     @Test
     void fromJavaArraysOfAnyRank() {
         NdArray a = NdArray.fromArray(new float[][][] {{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}});

@@ -742,7 +742,7 @@ public final class CpuBackend implements Backend {
             int base = x.layout().offset();
             Parallel.forRange(idx.length, Math.max(1, Strided.GRAIN / Math.max(row, 1)), (lo, hi) -> {
                 for (int j = lo; j < hi; j++) {
-                    System.arraycopy(s, base + idx[j] * row, o, j * row, row);
+                    SimdKernels.copy(s, base + idx[j] * row, o, j * row, row);
                 }
             });
             return out;
@@ -773,7 +773,7 @@ public final class CpuBackend implements Backend {
                 for (int j = 0; j < idx.length; j++) {
                     int dst = oo + idx[j] * row + lo;
                     if (vec) {
-                        SimdKernels.binary(BinaryOp.ADD, o, dst, 1, sv, so + j * row + lo, 1, o, dst, hi - lo);
+                        SimdKernels.addInto(o, dst, sv, so + j * row + lo, hi - lo);
                     } else {
                         ScalarKernels.binaryF32(BinaryOp.ADD, o, dst, 1, sv, so + j * row + lo, 1, o, dst, hi - lo);
                     }
