@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * times one packed B sliver ({@link Gemm#NR} columns) over kc steps of k, all MR x NR sums held
  * in vector registers and added into (or written over) the C tile at the end. A sliver packed
  * as rows ({@link GemmPacking#packRows}) has its MR rows {@link Gemm#KC} floats apart; a k-major
- * sliver ({@link GemmPacking#packA}) has the MR values of each k side by side.
+ * sliver has the MR values of each k side by side, its k steps {@code as} apart: MR when packed
+ * ({@link GemmPacking#packA}), A's own k stride when the 12-row kernels read A in place.
  */
 final class GemmMicroKernels {
     private static final VectorSpecies<Float> S = SimdKernels.S;
@@ -31,13 +32,13 @@ final class GemmMicroKernels {
      * C tile (rows x NR at cp, rows ldc apart) (+)= A sliver x B sliver; rowLayout: A was packed by
      * packRows. rows is MR unless {@link #PARTIAL_ROWS}.
      */
-    static void micro(float[] pa, int ai, boolean rowLayout, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                      int rows, boolean acc) {
+    static void micro(float[] pa, int ai, boolean rowLayout, int as, float[] pb, int bi, int kc, float[] c, int cp,
+                      int ldc, int rows, boolean acc) {
         if (MR == 12) {
             if (rowLayout) {
                 micro12r(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             } else {
-                micro12(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+                micro12(pa, ai, as, pb, bi, kc, c, cp, ldc, acc);
             }
         } else if (rowLayout) {
             micro5r(pa, ai, pb, bi, kc, c, cp, ldc, rows, acc);
@@ -127,7 +128,7 @@ final class GemmMicroKernels {
         store(c01, c11, c21, c31, c41, c, cp + L, ldc, rows);
     }
 
-    private static void micro12(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
+    private static void micro12(float[] pa, int ai, int as, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
                                 boolean acc) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
         if (acc) {
@@ -160,7 +161,7 @@ final class GemmMicroKernels {
         }
         for (int p = 0; p < kc; p++) {
             int bq = bi + p * NR;
-            int aq = ai + p * 12;
+            int aq = ai + p * as;
             FloatVector b0 = FloatVector.fromArray(S, pb, bq);
             FloatVector b1 = FloatVector.fromArray(S, pb, bq + L);
             FloatVector x = FloatVector.broadcast(S, pa[aq]);
@@ -371,13 +372,13 @@ final class GemmMicroKernels {
      * real columns (N = 65 leaves one): half the multiply-adds of the full tile, each element the
      * same FMA chain as there, so the same bits.
      */
-    static void microHalf(float[] pa, int ai, boolean rowLayout, float[] pb, int bi, int kc, float[] c, int cp,
-                          int ldc, int rows, boolean acc) {
+    static void microHalf(float[] pa, int ai, boolean rowLayout, int as, float[] pb, int bi, int kc, float[] c,
+                          int cp, int ldc, int rows, boolean acc) {
         if (MR == 12) {
             if (rowLayout) {
                 micro12rh(pa, ai, pb, bi, kc, c, cp, ldc, acc);
             } else {
-                micro12h(pa, ai, pb, bi, kc, c, cp, ldc, acc);
+                micro12h(pa, ai, as, pb, bi, kc, c, cp, ldc, acc);
             }
         } else if (rowLayout) {
             micro5rh(pa, ai, pb, bi, kc, c, cp, ldc, rows, acc);
@@ -434,8 +435,8 @@ final class GemmMicroKernels {
         store(c0, c1, c2, c3, c4, c, cp, ldc, rows);
     }
 
-    private static void micro12h(float[] pa, int ai, float[] pb, int bi, int kc, float[] c, int cp, int ldc,
-                                 boolean acc) {
+    private static void micro12h(float[] pa, int ai, int as, float[] pb, int bi, int kc, float[] c, int cp,
+                                 int ldc, boolean acc) {
         FloatVector c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11;
         if (acc) {
             c0 = FloatVector.fromArray(S, c, cp);
@@ -455,7 +456,7 @@ final class GemmMicroKernels {
         }
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bi + p * NR);
-            int aq = ai + p * 12;
+            int aq = ai + p * as;
             c0 = FloatVector.broadcast(S, pa[aq]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, pa[aq + 1]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, pa[aq + 2]).fma(b0, c2);

@@ -69,8 +69,8 @@ final class GemmPacking {
             return;
         }
         if (rows == MR && sam == 1 && L >= MR) {
-            // As above on AVX-512 (MR = 12). Masked, so no lane strays into the neighbouring
-            // sliver, which another thread may be packing.
+            // As above on AVX-512 (MR = 12), for packAllA: Gemm's blocks read such slivers in
+            // place instead. Masked, so no lane strays into the neighbouring sliver.
             for (int p = 0; p < kc; p++) {
                 FloatVector.fromArray(S, a, base + p * sak, SLIVER).intoArray(pa, out + p * MR, SLIVER);
             }
