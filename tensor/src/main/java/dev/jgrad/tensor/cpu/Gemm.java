@@ -422,7 +422,10 @@ final class Gemm {
         // gradients 384 x 768 x 128 349 -> 305 µs, 512 x 768 x 128 479 -> 417, 128 x 768 x 512
         // 467 -> 457; 512^3 1139 -> 1095, 1024^3 10.57 -> 9.73 ms; two cores 0.87-0.97. Steps
         // (bench-ab, 15-21 rounds): GPT 0.977 on one core, 0.967 on two; LSTM 0.938; MLP 0.986.
-        // The AVX2 kernels (5 rows) still pack: not measured on such a machine since.
+        // Larger: 2048 x 512 x 512 0.897, 4096 x 256 x 256 0.895, 2048^3 0.955. The AVX2 kernels
+        // (5 rows) keep packing: run as AVX2 on this machine (-XX:UseAVX=2), reading in place
+        // took GPT's shapes 0.92-0.95 but 1024^3 1.54 times slower (not tried on a real AVX2
+        // machine).
         boolean directA = !rowsA && sam == 1 && MR == 12;
         Parallel.Range tasks = (lo, hi) -> {
             float[] edge = new float[MR * NR];
