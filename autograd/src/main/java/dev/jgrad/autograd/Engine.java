@@ -7,6 +7,7 @@ import dev.jgrad.tensor.NdArray;
 import dev.jgrad.tensor.Shape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -33,6 +34,8 @@ final class Engine {
         Map<Function, Tensor> pending = new IdentityHashMap<>();
         // Pending gradients the engine allocated itself, so it may add into them in place.
         Set<Function> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+        // Owned sums that views have written only part of so far (see addToView).
+        Map<Function, Unwritten> unwritten = new IdentityHashMap<>();
         Map<Object, Integer> captureIndex = new IdentityHashMap<>();
         Tensor[] captured = capture == null ? null : new Tensor[capture.length];
         if (capture != null) {
@@ -57,13 +60,17 @@ final class Engine {
                     deliverLeaf(root, seeds[r], captured == null ? null : captureIndex.get(root), captured, createGraph,
                             false);
                 } else {
-                    merge(pending, owned, root.gradFn(), seeds[r], createGraph, recycler);
+                    merge(pending, owned, unwritten, root.gradFn(), seeds[r], createGraph, recycler);
                 }
             }
             for (Function f : order) {
                 Tensor g = pending.remove(f);
                 if (g == null) {
                     continue;
+                }
+                Unwritten rest = unwritten.remove(f);
+                if (rest != null) {
+                    rest.zero();
                 }
                 recycler.drop(g);
                 if (f.released) {
@@ -79,7 +86,7 @@ final class Engine {
                     f.retained.setGrad(accumulate(f.retained.grad(), createGraph ? g : g.detach()));
                 }
                 if (!createGraph && f instanceof ViewGradient view && f.next[0] instanceof Function input) {
-                    view.viewOf(ownedBuffer(pending, owned, input, f, recycler)).addFrom(g.data());
+                    addToView(pending, owned, unwritten, input, f, view, g.data(), recycler);
                     recycler.consider(g);
                     recycler.flush();
                     if (!retainGraph) {
@@ -105,7 +112,7 @@ final class Engine {
                                 + gi.dtype() + " but the input is " + f.inputTypes[i]);
                     }
                     if (edge instanceof Function fn) {
-                        merge(pending, owned, fn, gi, createGraph, recycler);
+                        merge(pending, owned, unwritten, fn, gi, createGraph, recycler);
                     } else {
                         Tensor leaf = (Tensor) edge;
                         Integer li = captured == null ? null : captureIndex.get(leaf);
@@ -134,8 +141,8 @@ final class Engine {
      * Adds a gradient to a node's pending sum. Without createGraph the sum lives in a buffer the
      * engine owns and grows in place; the additions happen in the same order either way.
      */
-    private static void merge(Map<Function, Tensor> pending, Set<Function> owned, Function fn, Tensor g,
-                              boolean createGraph, Recycler recycler) {
+    private static void merge(Map<Function, Tensor> pending, Set<Function> owned, Map<Function, Unwritten> unwritten,
+                              Function fn, Tensor g, boolean createGraph, Recycler recycler) {
         Tensor cur = pending.get(fn);
         if (cur == null) {
             pending.put(fn, g);
@@ -143,26 +150,182 @@ final class Engine {
         } else if (createGraph) {
             pending.put(fn, cur.add(g));
         } else {
-            ownedBuffer(pending, owned, fn, null, recycler).addFrom(g.data());
+            ownedBuffer(pending, owned, unwritten, fn, recycler).addFrom(g.data());
         }
     }
 
-    /** The node's pending gradient as an engine-owned array (zeros of the input shape if none yet). */
-    private static NdArray ownedBuffer(Map<Function, Tensor> pending, Set<Function> owned, Function fn,
-                                       Function viewOp, Recycler recycler) {
+    /**
+     * Adds the gradient of a view ({@code viewOp}'s output, a part of its input) into that part
+     * of the input's pending sum. The first view to arrive gets a buffer that is not zero-filled:
+     * it copies its gradient into its part, and later views copy into theirs as long as each is
+     * a range of the same dim that nothing has written yet; only what no view wrote is zeroed,
+     * when the sum is next used. Splitting GPT's qkv projection into q, k and v (three ranges of
+     * its last dim) so costs three copies, where a zero-filled buffer cost a fill of the whole
+     * (serial, on the calling thread) and three read-modify-write passes.
+     */
+    private static void addToView(Map<Function, Tensor> pending, Set<Function> owned, Map<Function, Unwritten> unwritten,
+                                  Function input, Function viewOp, ViewGradient view, NdArray g, Recycler recycler) {
+        Tensor cur = pending.get(input);
+        Unwritten u = unwritten.get(input);
+        if (cur == null) {
+            NdArray buf = NdArray.empty(viewOp.inputTypes[0], viewOp.inputShapes[0]);
+            NdArray window = view.viewOf(buf);
+            Span span = Span.of(buf, window);
+            u = new Unwritten(buf, span == null ? 0 : span.dim);
+            Tensor t = Tensor.of(buf);
+            pending.put(input, t);
+            owned.add(input);
+            recycler.hold(t);
+            if (span == null) {
+                u.zero();
+                window.addFrom(g);
+                return;
+            }
+            window.copyFrom(g);
+            u.written.set(span.from, span.to);
+            unwritten.put(input, u);
+            return;
+        }
+        if (u != null) {
+            NdArray window = view.viewOf(u.buf);
+            Span span = Span.of(u.buf, window);
+            if (span != null && span.dim == u.dim && u.free(span)) {
+                window.copyFrom(g);
+                u.written.set(span.from, span.to);
+                return;
+            }
+        }
+        view.viewOf(ownedBuffer(pending, owned, unwritten, input, recycler)).addFrom(g);
+    }
+
+    /**
+     * A range {@code [from, to)} of one dim of a contiguous array: the elements a view of it
+     * covers, when they are such a range (a narrow, a slice of step 1, a select).
+     */
+    private record Span(int dim, int from, int to) {
+        /** The span {@code window}, a view of the contiguous {@code buf}'s storage, covers, or null. */
+        static Span of(NdArray buf, NdArray window) {
+            int r = buf.rank();
+            if (r == 0) {
+                return null;
+            }
+            if (window.numel() == 0) {
+                return new Span(0, 0, 0);
+            }
+            int[] bs = buf.layout().strides();
+            int[] ws = window.layout().strides();
+            int delta = window.layout().offset() - buf.layout().offset();
+            if (window.rank() == r) {
+                int dim = -1;
+                for (int i = 0; i < r; i++) {
+                    if (window.size(i) != buf.size(i) || (ws[i] != bs[i] && window.size(i) > 1)) {
+                        if (dim >= 0) {
+                            return null;
+                        }
+                        dim = i;
+                    }
+                }
+                if (dim < 0) {
+                    return delta == 0 ? new Span(0, 0, buf.size(0)) : null;
+                }
+                if (window.size(dim) > 1 && ws[dim] != bs[dim]) {
+                    return null;
+                }
+                return range(buf, dim, delta, window.size(dim));
+            }
+            if (window.rank() == r - 1) {
+                for (int d = 0; d < r; d++) {
+                    if (sameBut(buf, bs, window, ws, d)) {
+                        Span s = range(buf, d, delta, 1);
+                        if (s != null) {
+                            return s;
+                        }
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** Whether {@code window}'s dims are {@code buf}'s without dim d, strides included. */
+        private static boolean sameBut(NdArray buf, int[] bs, NdArray window, int[] ws, int d) {
+            for (int i = 0, j = 0; i < buf.rank(); i++) {
+                if (i == d) {
+                    continue;
+                }
+                if (window.size(j) != buf.size(i) || (ws[j] != bs[i] && buf.size(i) > 1)) {
+                    return false;
+                }
+                j++;
+            }
+            return true;
+        }
+
+        /** Elements {@code delta / stride} to that plus {@code length} of dim d, if delta lands on one. */
+        private static Span range(NdArray buf, int d, int delta, int length) {
+            int stride = buf.layout().stride(d);
+            if (stride <= 0 || delta % stride != 0) {
+                return null;
+            }
+            int from = delta / stride;
+            return from >= 0 && from + length <= buf.size(d) ? new Span(d, from, from + length) : null;
+        }
+    }
+
+    /** An owned sum whose indices along {@code dim} not in {@code written} still hold garbage. */
+    private static final class Unwritten {
+        final NdArray buf;
+        final int dim;
+        final BitSet written = new BitSet();
+
+        Unwritten(NdArray buf, int dim) {
+            this.buf = buf;
+            this.dim = dim;
+        }
+
+        boolean free(Span s) {
+            int next = written.nextSetBit(s.from);
+            return next < 0 || next >= s.to;
+        }
+
+        /** Zeroes every index of dim nothing wrote, making the buffer an ordinary sum. */
+        void zero() {
+            if (buf.rank() == 0) {
+                buf.copyFrom(NdArray.scalar(buf.dtype(), 0));
+                return;
+            }
+            int n = buf.size(dim);
+            NdArray zero = NdArray.scalar(buf.dtype(), 0);
+            for (int from = written.nextClearBit(0); from < n; ) {
+                int next = written.nextSetBit(from);
+                int to = next < 0 ? n : Math.min(next, n);
+                buf.narrow(dim, from, to - from).copyFrom(zero);
+                from = written.nextClearBit(to);
+            }
+            written.set(0, n);
+        }
+    }
+
+    /**
+     * The node's pending gradient (there is one) as an array the engine owns and may add into:
+     * a copy of it the first time, with any part no view has written zeroed.
+     */
+    private static NdArray ownedBuffer(Map<Function, Tensor> pending, Set<Function> owned,
+                                       Map<Function, Unwritten> unwritten, Function fn, Recycler recycler) {
         Tensor cur = pending.get(fn);
-        if (cur != null && owned.contains(fn)) {
+        if (owned.contains(fn)) {
+            Unwritten rest = unwritten.remove(fn);
+            if (rest != null) {
+                rest.zero();
+            }
             return cur.data();
         }
-        NdArray buf = cur != null ? cur.data().copy() : NdArray.zeros(viewOp.inputTypes[0], viewOp.inputShapes[0]);
+        NdArray buf = cur.data().copy();
         Tensor t = Tensor.of(buf);
         pending.put(fn, t);
         owned.add(fn);
         recycler.hold(t);
-        if (cur != null) {
-            recycler.drop(cur);
-            recycler.consider(cur);   // the sum no longer needs it; it may still be one of this node's results
-        }
+        recycler.drop(cur);
+        recycler.consider(cur);   // the sum no longer needs it; it may still be one of this node's results
         return buf;
     }
 
