@@ -172,10 +172,7 @@ final class Engine {
             NdArray window = view.viewOf(buf);
             Span span = Span.of(buf, window);
             u = new Unwritten(buf, span == null ? 0 : span.dim);
-            Tensor t = Tensor.of(buf);
-            pending.put(input, t);
-            owned.add(input);
-            recycler.hold(t);
+            own(pending, owned, input, buf, recycler);
             if (span == null) {
                 u.zero();
                 window.addFrom(g);
@@ -320,13 +317,19 @@ final class Engine {
             return cur.data();
         }
         NdArray buf = cur.data().copy();
+        own(pending, owned, fn, buf, recycler);
+        recycler.drop(cur);
+        recycler.consider(cur);   // the sum no longer needs it; it may still be one of this node's results
+        return buf;
+    }
+
+    /** Makes {@code buf}, an array the engine just allocated, the node's pending sum. */
+    private static void own(Map<Function, Tensor> pending, Set<Function> owned, Function fn, NdArray buf,
+                            Recycler recycler) {
         Tensor t = Tensor.of(buf);
         pending.put(fn, t);
         owned.add(fn);
         recycler.hold(t);
-        recycler.drop(cur);
-        recycler.consider(cur);   // the sum no longer needs it; it may still be one of this node's results
-        return buf;
     }
 
     /** Whether every node is one of jgrad's own ops (see {@link Recycler}). */
