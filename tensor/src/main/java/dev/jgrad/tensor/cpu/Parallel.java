@@ -2,6 +2,7 @@ package dev.jgrad.tensor.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,7 +11,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * scheduler: {@code threads - 1} workers plus the calling thread share each parallel loop, and
  * idle workers spin for a short while before they park. A training step runs hundreds of
  * kernels back to back; with a parked-worker pool (ForkJoinPool) every kernel paid a wake-up of
- * tens of microseconds, more than a 768 x 128 x 65 matmul takes on one core.
+ * tens of microseconds, more than a 768 x 128 x 65 matmul takes on one core. As with OpenMP's
+ * static schedule, each thread owns an equal run of a loop's chunks, so it works on the same
+ * part of the data loop after loop; unlike it, a thread that finishes early takes what is left
+ * of the others' runs, so a worker that wakes late delays nothing.
  *
  * <p>Work is always cut into the same chunks whatever the thread count (the grain is fixed by
  * the caller), and no chunk's result depends on another's or on which thread ran it, so results
@@ -79,37 +83,89 @@ public final class Parallel {
         pool.forRange(n, grain, body);
     }
 
-    /** One parallel loop: chunks are handed out by an atomic counter, first come first served. */
-    private static final class Job {
+    /**
+     * One parallel loop. Thread t (0 the caller, t the t-th worker) owns the t-th of
+     * {@code threads} equal runs of chunks and takes them front to back; a thread out of chunks
+     * of its own takes the others' from the back. Each thread thus touches the same part of the
+     * data in every loop of a step (the same rows of an activation in the forward and in the
+     * backward, the same half of a product's result), and keeps it in its own caches, where
+     * chunks handed out first come first served went to either thread by chance. The claims are
+     * cheaper too: each thread's run sits on its own cache line, where one shared counter
+     * crossed between the cores at every chunk. Two threads on the Zen 5 VM, against that
+     * counter, medians of alternating rounds: GPT step 0.976 (31 rounds, a JVM in the fast
+     * state, 80 ns round trip between the vCPUs) and 0.823 and 0.854 (slow state, 420 ns);
+     * attention forward + backward 0.745; LSTM step 0.939; 768 x 128 x 65 0.788, 1024^3 0.949,
+     * 300^3 0.818; softmax 64 x 50257 0.896, LayerNorm forward + backward 768 x 128 0.925.
+     */
+    static final class Job {
+        /** Longs between two threads' runs, so that claims on different runs share no cache line. */
+        private static final int PAD = 8;
+
         final Range body;
         final int n;
         final int grain;
         final int chunks;
-        final AtomicInteger next = new AtomicInteger();
+        final int threads;
+        /** Thread t's run at t * PAD: the next chunk in the high half, the end in the low. */
+        final AtomicLongArray runs;
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(Range body, int n, int grain, int chunks) {
+        Job(Range body, int n, int grain, int chunks, int threads) {
             this.body = body;
             this.n = n;
             this.grain = grain;
             this.chunks = chunks;
+            this.threads = threads;
+            runs = new AtomicLongArray(threads * PAD);
+            for (int t = 0; t < threads; t++) {
+                long from = (long) chunks * t / threads;
+                long to = (long) chunks * (t + 1) / threads;
+                runs.set(t * PAD, from << 32 | to);
+            }
         }
 
-        /** Runs chunks until none is left. */
-        void work() {
+        /** Runs chunks until none is left: thread {@code self}'s own first, then the others'. */
+        void work(int self) {
             int c;
-            while ((c = next.getAndIncrement()) < chunks) {
-                try {
-                    if (failure == null) {
-                        int lo = c * grain;
-                        body.run(lo, Math.min(n, lo + grain));
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    done.incrementAndGet();
+            while ((c = claim(self, true)) >= 0) {
+                run(c);
+            }
+            for (int k = 1; k < threads; k++) {
+                int other = (self + k) % threads;
+                while ((c = claim(other, false)) >= 0) {
+                    run(c);
                 }
+            }
+        }
+
+        /** The first (owner) or last (anyone else) chunk left in thread t's run, or -1. */
+        private int claim(int t, boolean front) {
+            int i = t * PAD;
+            while (true) {
+                long r = runs.get(i);
+                int next = (int) (r >>> 32);
+                int end = (int) r;
+                if (next >= end) {
+                    return -1;
+                }
+                long taken = front ? (long) (next + 1) << 32 | end : (long) next << 32 | (end - 1);
+                if (runs.compareAndSet(i, r, taken)) {
+                    return front ? next : end - 1;
+                }
+            }
+        }
+
+        private void run(int c) {
+            try {
+                if (failure == null) {
+                    int lo = c * grain;
+                    body.run(lo, Math.min(n, lo + grain));
+                }
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                done.incrementAndGet();
             }
         }
     }
@@ -143,7 +199,8 @@ public final class Parallel {
             this.spinNanos = spinNanos;
             workers = new Thread[threads - 1];
             for (int i = 0; i < workers.length; i++) {
-                Thread t = new Thread(this::workerLoop, "jgrad-cpu-" + (i + 1));
+                int self = i + 1;
+                Thread t = new Thread(() -> workerLoop(self), "jgrad-cpu-" + self);
                 t.setDaemon(true);
                 workers[i] = t;
                 t.start();
@@ -161,7 +218,7 @@ public final class Parallel {
                 return;
             }
             try {
-                run(new Job(body, n, g, chunks));
+                run(new Job(body, n, g, chunks, threads));
             } finally {
                 lock.unlock();
             }
@@ -196,7 +253,7 @@ public final class Parallel {
             post(j);
             INSIDE.set(true);
             try {
-                j.work();
+                j.work(0);
             } finally {
                 INSIDE.set(false);
             }
@@ -217,7 +274,7 @@ public final class Parallel {
             }
         }
 
-        private void workerLoop() {
+        private void workerLoop(int self) {
             INSIDE.set(true);
             long seen = posted;
             while (!stopped) {
@@ -238,7 +295,7 @@ public final class Parallel {
                 seen = posted;
                 Job j = job;     // may be a later loop's, or null if this one is over: both fine
                 if (j != null) {
-                    j.work();
+                    j.work(self);
                 }
             }
         }

@@ -514,41 +514,50 @@ class GemmTest {
     }
 
     /**
-     * Row tasks tile [0, m) on sliver boundaries; split across threads, the last blocks (one per
-     * thread, the remainder included) come in halves, so a loop ends on small tasks.
+     * Row tasks tile [0, m) on sliver boundaries, none longer than mc. On one thread they are
+     * blocks of mc; split across threads there are as many as blocks of mc would make, rounded
+     * up to a multiple of the thread count (fewer only when m has fewer slivers), and their
+     * sizes in slivers differ by at most one, so that every thread's equal run of tasks is equal
+     * work.
      */
     @Test
-    void rowTasksCoverEveryRowAndEndInHalves() {
+    void rowTasksCoverEveryRowInEqualShares() {
         int before = Parallel.threads();
         try {
             for (int threads = 1; threads <= 3; threads++) {
                 Parallel.setThreads(threads);
                 for (int mc : new int[] {4 * Gemm.MR, Gemm.MC}) {
-                    for (int m : new int[] {1, Gemm.MR, mc - 1, mc, mc + 1, 2 * mc, 768, 3 * mc + 2 * Gemm.MR + 3}) {
+                    for (int m : new int[] {1, Gemm.MR, Gemm.MR + 1, mc - 1, mc, mc + 1, 2 * mc, 702, 768,
+                        3 * mc + 2 * Gemm.MR + 3}) {
                         for (boolean par : new boolean[] {false, true}) {
                             int[] b = Gemm.rowBounds(m, mc, par);
                             String what = "m " + m + ", mc " + mc + ", threads " + threads + ", parallel " + par;
                             assertEquals(0, b[0], what);
                             assertEquals(m, b[b.length - 1], what);
+                            int slivers = (m + Gemm.MR - 1) / Gemm.MR;
                             int blocks = (m + mc - 1) / mc;
-                            int split = par ? Math.min(threads, blocks - 1) : 0;
+                            int tasks = b.length - 1;
+                            int least = Integer.MAX_VALUE;
+                            int most = 0;
                             for (int i = 1; i < b.length; i++) {
                                 assertTrue(b[i] > b[i - 1], what + ": empty task at " + i);
-                                assertTrue(b[i] - b[i - 1] <= mc, what);
+                                assertTrue(b[i] - b[i - 1] <= mc, what + ": task " + i + " longer than mc");
                                 if (i < b.length - 1) {
                                     assertEquals(0, b[i] % Gemm.MR, what + ": a task starts inside a sliver");
                                 }
+                                int s = (b[i] - b[i - 1] + Gemm.MR - 1) / Gemm.MR;
+                                least = Math.min(least, s);
+                                most = Math.max(most, s);
                             }
-                            int halves = 0;
-                            for (int i = 1; i < b.length; i++) {
-                                if (b[i - 1] % mc != 0 || (b[i] % mc != 0 && b[i] != m)) {
-                                    halves++;
+                            if (!par || threads == 1) {
+                                assertEquals(blocks, tasks, what);
+                                for (int i = 1; i < tasks; i++) {
+                                    assertEquals(i * mc, b[i], what + ": blocks of mc");
                                 }
-                            }
-                            // Each split block becomes two tasks, except a remainder too short to halve.
-                            assertTrue(b.length - 1 - blocks <= split && halves <= 2 * split, what);
-                            if (split > 0 && m - (blocks - 1) * mc > Gemm.MR) {
-                                assertEquals(blocks + split, b.length - 1, what);
+                            } else {
+                                int want = Math.min(slivers, (blocks + threads - 1) / threads * threads);
+                                assertEquals(want, tasks, what);
+                                assertTrue(most - least <= 1, what + ": task sizes " + least + " to " + most + " slivers");
                             }
                         }
                     }

@@ -50,6 +50,22 @@ class ParallelTest {
     }
 
     @Test
+    void aThreadRunsItsOwnRunFrontFirstThenTheOthersBackFirst() {
+        // 10 chunks over 3 threads: runs [0, 3), [3, 6), [6, 10). Thread 1 alone (the others
+        // never came) takes its own run in order, then thread 2's from the back, then thread 0's.
+        java.util.List<Integer> order = new java.util.ArrayList<>();
+        Parallel.Job job = new Parallel.Job((lo, hi) -> order.add(lo / 4), 38, 4, 10, 3);
+        job.work(1);
+        assertEquals(java.util.List.of(3, 4, 5, 9, 8, 7, 6, 2, 1, 0), order);
+        assertEquals(10, job.done.get());
+        // Fewer chunks than threads: runs [0, 0), [0, 1), [1, 2); thread 0 has none of its own.
+        order.clear();
+        Parallel.Job few = new Parallel.Job((lo, hi) -> order.add(lo), 2, 1, 2, 3);
+        few.work(0);
+        assertEquals(java.util.List.of(0, 1), order);
+    }
+
+    @Test
     void aFailingChunkIsRethrownToTheCallerAndThePoolStillWorks() {
         var e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(64, 1, (lo, hi) -> {
             if (lo == 37) {
