@@ -92,8 +92,10 @@ public final class Parallel {
      * chunks handed out first come first served went to either thread by chance. The claims are
      * cheaper too: each thread's run sits on its own cache line, where one shared counter
      * crossed between the cores at every chunk. Two threads on the Zen 5 VM, against that
-     * counter, medians of alternating rounds: GPT step 0.976 (31 rounds, a JVM in the fast
-     * state, 80 ns round trip between the vCPUs) and 0.823 and 0.854 (slow state, 420 ns);
+     * counter, medians of alternating rounds: GPT step 0.976 and 1.001 while the VM was in its
+     * fast state (80-90 ns round trip between the vCPUs) and 0.823, 0.852 and 0.854 in its slow
+     * state (380-420 ns, which every line one thread wrote and the other then reads may cost);
+     * one core 1.005 (the pool is not used);
      * attention forward + backward 0.745; LSTM step 0.939; 768 x 128 x 65 0.788, 1024^3 0.949,
      * 300^3 0.818; softmax 64 x 50257 0.896, LayerNorm forward + backward 768 x 128 0.925.
      */
