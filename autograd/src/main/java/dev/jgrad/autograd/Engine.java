@@ -171,13 +171,13 @@ final class Engine {
             NdArray buf = NdArray.empty(viewOp.inputTypes[0], viewOp.inputShapes[0]);
             NdArray window = view.viewOf(buf);
             Span span = Span.of(buf, window);
-            u = new Unwritten(buf, span == null ? 0 : span.dim);
             own(pending, owned, input, buf, recycler);
             if (span == null) {
-                u.zero();
+                buf.copyFrom(NdArray.scalar(buf.dtype(), 0));
                 window.addFrom(g);
                 return;
             }
+            u = new Unwritten(buf, span.dim);
             window.copyFrom(g);
             u.written.set(span.from, span.to);
             unwritten.put(input, u);
@@ -286,10 +286,6 @@ final class Engine {
 
         /** Zeroes every index of dim nothing wrote, making the buffer an ordinary sum. */
         void zero() {
-            if (buf.rank() == 0) {
-                buf.copyFrom(NdArray.scalar(buf.dtype(), 0));
-                return;
-            }
             int n = buf.size(dim);
             NdArray zero = NdArray.scalar(buf.dtype(), 0);
             for (int from = written.nextClearBit(0); from < n; ) {
